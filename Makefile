@@ -1,0 +1,31 @@
+# BZPEER — `make run` runs the site with demo data, `make test` runs every check.
+SHELL := /bin/bash
+VENV ?= .venv
+# Django 6 needs Python 3.12+: take the first interpreter on the PATH (or in pyenv) that is.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p || echo $$p; } && break; done)
+PY := $(VENV)/bin/python
+STACK := $(PY) scripts/stack.py
+
+.PHONY: run test lint e2e install clean-data bench-help
+
+$(VENV)/.installed: requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed; none found" >&2; exit 1; }
+	@echo "using $(PYTHON)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(STACK) run
+
+test: install
+	$(STACK) exec -- $(PY) -m ruff check . ::: $(PY) -m ruff format --check . \
+		::: $(PY) -m mypy . ::: $(PY) -m pytest $(PYTEST_ARGS)
+
+clean-data:
+	rm -rf .data

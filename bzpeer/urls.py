@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from profiles import views as profile_views
+
+urlpatterns = [
+    path("", profile_views.home, name="home"),
+    path("", include("profiles.urls")),
+    path("", include("graph.urls")),
+    path("", include("works.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,13 @@
+"""Celery tasks of the graph app: thin wrappers over services, keyword ids only."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from graph.services import graph_slice_compute
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def compute_graph_slice(*, researcher_id: int, data_version: int) -> bool:
+    """Idempotent (compare-and-swap on the stored slice), hence acks_late."""
+    return graph_slice_compute(researcher_id=researcher_id, data_version=data_version)

@@ -1,0 +1,83 @@
+"""Reads for researcher pages: one query per question, whatever the size of the record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from profiles.models import Follow, Researcher
+from works.models import Work
+
+# Co-authors sharing at least %(min)s works with the researcher, counted in one aggregate.
+CLOSE_COLLABORATORS_COUNT_SQL = """
+SELECT count(*) FROM (
+    SELECT other.researcher_id
+    FROM works_authorship mine
+    JOIN works_authorship other
+      ON other.work_id = mine.work_id AND other.researcher_id <> mine.researcher_id
+    WHERE mine.researcher_id = profiles_researcher.id
+    GROUP BY other.researcher_id
+    HAVING count(*) >= %s
+) AS close_collaborators
+"""
+
+TOPICS_COUNT_SQL = """
+SELECT count(DISTINCT wt.topic_id)
+FROM works_authorship a JOIN works_worktopic wt ON wt.work_id = a.work_id
+WHERE a.researcher_id = profiles_researcher.id
+"""
+
+
+def researcher_profile_queryset() -> QuerySet[Researcher]:
+    """Researchers with the snapshot's counts, each computed from the data in the same query."""
+    follows = (
+        Follow.objects.filter(researcher=OuterRef("pk"))
+        .order_by()
+        .values("researcher")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    works = (
+        Work.objects.filter(authorships__researcher=OuterRef("pk"))
+        .order_by()
+        .values("authorships__researcher")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Researcher.objects.select_related("affiliation").annotate(
+        works_count=Coalesce(Subquery(works), 0),
+        followers_count=Coalesce(Subquery(follows), 0),
+        topics_count=RawSQL(TOPICS_COUNT_SQL, []),
+        close_collaborators_count=RawSQL(
+            CLOSE_COLLABORATORS_COUNT_SQL,
+            [settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS],
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class WorksPage:
+    works: list[Work]
+    number: int
+    has_next: bool
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+
+def researcher_works_page(researcher: Researcher, *, number: int) -> WorksPage:
+    """One page of the researcher's works, newest first then by title (one query)."""
+    size = settings.BZPEER_WORKS_PAGE_SIZE
+    number = max(number, 1)
+    start = (number - 1) * size
+    rows = list(
+        Work.objects.filter(authorships__researcher=researcher)
+        .select_related("source")
+        .newest_first()[start : start + size + 1]
+    )
+    return WorksPage(works=rows[:size], number=number, has_next=len(rows) > size)

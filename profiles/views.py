@@ -1,0 +1,45 @@
+"""Pages about researchers: the home search and the profile."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from profiles.forms import ResearcherSearchForm, WorksPageForm
+from profiles.http import HtmxHttpRequest
+from profiles.models import Researcher
+from profiles.selectors import researcher_profile_queryset, researcher_works_page
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """Search researchers by name."""
+    form = ResearcherSearchForm(request.GET or None)
+    results: list[Researcher] = []
+    if form.is_valid():
+        results = list(Researcher.objects.search(form.cleaned_data["q"])[:50])
+    context = {"form": form, "results": results, "searched": form.is_bound}
+    template = "home.html#search-results" if request.htmx else "home.html"
+    return render(request, template, context)
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The researcher profile; `?page=N` with HX-Request returns only that page of works."""
+    researcher = get_object_or_404(researcher_profile_queryset(), slug=slug)
+    form = WorksPageForm(request.GET)
+    number = form.cleaned_data["page"] if form.is_valid() and form.cleaned_data["page"] else 1
+    works_page = researcher_works_page(researcher, number=number)
+    context = {
+        "researcher": researcher,
+        "works_page": works_page,
+        "close_threshold": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
+    }
+    if request.htmx and request.htmx.target == "works-more":
+        return render(request, "profiles/researcher_detail.html#works-page", context)
+    return render(request, "profiles/researcher_detail.html", context)

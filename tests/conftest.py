@@ -1,0 +1,125 @@
+"""Shared fixtures: the cast of users, the seed profile, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from bzpeer.celery import app as celery_app
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "demo" / "seed-profile.json"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # The manifest storage needs collectstatic; tests read static files from the finders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(username="moderator", is_staff=True)
+
+
+@pytest.fixture
+def seed_researcher(db):
+    from works.importers.seed import seed_profile_import
+
+    return seed_profile_import(path=SEED).researcher
+
+
+def _database_url() -> str:
+    params = connection.settings_dict
+    host = params.get("HOST") or ""
+    port = params.get("PORT") or ""
+    user = params.get("USER") or ""
+    password = params.get("PASSWORD") or ""
+    auth = user + (f":{password}" if password else "")
+    if host.startswith("/"):
+        return f"postgresql://{auth}@/{params['NAME']}?host={host}" + (
+            f"&port={port}" if port else ""
+        )
+    return f"postgresql://{auth}@{host}{':' + str(port) if port else ''}/{params['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db) -> Iterator[str]:
+    """A real `celery worker` process on its own queue, using the test database."""
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    env = dict(os.environ)
+    env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue)
+    previous_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bzpeer",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--queues",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "ready." in line:
+                break
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("celery worker did not start")
+        yield queue
+    finally:
+        celery_app.conf.task_default_queue = previous_queue
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def unreachable_broker() -> Iterator[None]:
+    """Point Celery at a port where nothing listens: a real connection failure."""
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url = previous
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None

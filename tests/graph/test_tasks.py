@@ -1,0 +1,34 @@
+"""The graph task run by a real Celery worker process against real Redis."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from graph.models import GraphSlice, SliceStatus
+from tests.factories import AuthorshipFactory, ResearcherFactory, WorkFactory
+
+
+@pytest.mark.worker
+def test_a_real_worker_builds_the_slice(client, celery_worker_process):
+    me = ResearcherFactory(slug="worker-me")
+    work = WorkFactory()
+    AuthorshipFactory(work=work, researcher=me, position=0)
+    AuthorshipFactory(work=work, researcher=ResearcherFactory(display_name="Partner"), position=1)
+
+    url = reverse("graph:slice", args=[me.slug])
+    assert 'data-state="pending"' in client.get(url).content.decode()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        html = client.get(url).content.decode()
+        if 'data-state="ready"' in html:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the worker did not build the slice in 30 s")
+    assert "Partner" in html
+    stored = GraphSlice.objects.get(researcher=me)
+    assert stored.status == SliceStatus.READY
+    assert stored.compute_ms is not None

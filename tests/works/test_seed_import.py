@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from profiles.models import Researcher
+from tests.conftest import SEED
+from works.importers.seed import seed_profile_import
+from works.models import Authorship, Work
+
+
+def snapshot():
+    return (
+        list(Researcher.objects.values_list("slug", "display_name", "headline", "data_version")),
+        list(
+            Work.objects.order_by("pk").values_list("pk", "title", "abstract", "publication_year")
+        ),
+        Authorship.objects.count(),
+    )
+
+
+def test_importing_the_demo_twice_changes_nothing(db):
+    call_command("load_demo")
+    first = snapshot()
+    call_command("load_demo")
+    assert snapshot() == first
+    assert len(first[1]) == 47 and first[2] == 47
+
+
+def test_the_seed_researcher_is_at_its_url(db):
+    result = seed_profile_import(path=SEED)
+    assert result.researcher.slug == "jiashi-feng"
+    assert result.created_works == 47
+    assert seed_profile_import(path=SEED).created_works == 0

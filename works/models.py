@@ -1,0 +1,164 @@
+"""Works, their ordered authorships, venues, topics and citation edges."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from profiles.models import Institution, Researcher
+
+
+class Source(models.Model):
+    """A venue: journal, repository, conference series (OpenAlex `source`)."""
+
+    openalex_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    display_name = models.CharField(max_length=500)
+    issn_l = models.CharField(max_length=9, blank=True)
+    source_type = models.CharField(max_length=50, blank=True)
+    updated_date = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class TopicOrigin(models.TextChoices):
+    OPENALEX = "openalex", "OpenAlex topic"
+    OPENALEX_CONCEPT = "openalex_concept", "OpenAlex concept"
+    ARXIV = "arxiv", "arXiv category"
+    DERIVED = "derived", "Derived from titles and abstracts"
+
+
+class Topic(models.Model):
+    origin = models.CharField(max_length=20, choices=TopicOrigin.choices)
+    external_id = models.CharField(max_length=100)
+    display_name = models.CharField(max_length=300)
+    subfield = models.CharField(max_length=300, blank=True)
+    field = models.CharField(max_length=300, blank=True)
+    domain = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "external_id"], name="topic_origin_external_id"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(origin__in=TopicOrigin.values), name="topic_origin_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class WorkQuerySet(models.QuerySet["Work"]):
+    def newest_first(self) -> WorkQuerySet:
+        """The profile's order: newest year first, then by title."""
+        return self.order_by(
+            models.F("publication_year").desc(nulls_last=True), Lower("title"), "title", "pk"
+        )
+
+
+class Work(models.Model):
+    openalex_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    doi = models.CharField(max_length=300, unique=True, null=True, blank=True)
+    arxiv_id = models.CharField(max_length=50, unique=True, null=True, blank=True)
+    work_type = models.CharField(max_length=50, default="article")
+    publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    publication_date = models.DateField(null=True, blank=True)
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="works"
+    )
+    venue = models.CharField(max_length=500, blank=True)  # display name, kept when no Source
+    cited_by_count = models.PositiveIntegerField(default=0)
+    updated_date = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    topics = models.ManyToManyField(Topic, through="WorkTopic", related_name="works")
+
+    objects = WorkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(title=""), name="work_title_not_empty"),
+        ]
+        indexes = [models.Index(fields=["publication_year"], name="work_year_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+
+class Authorship(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="authorships")
+    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="authorships")
+    position = models.PositiveIntegerField()  # 0-based order in the author list
+    raw_author_name = models.CharField(max_length=500, blank=True)
+    is_corresponding = models.BooleanField(default=False)
+    institutions = models.ManyToManyField(
+        Institution, through="AuthorshipInstitution", related_name="authorships"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "position"], name="authorship_work_position"),
+            models.UniqueConstraint(
+                fields=["work", "researcher"], name="authorship_work_researcher"
+            ),
+        ]
+        indexes = [models.Index(fields=["researcher", "work"], name="authorship_researcher_work")]
+
+
+class AuthorshipInstitution(models.Model):
+    authorship = models.ForeignKey(Authorship, on_delete=models.CASCADE)
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authorship", "institution"], name="authorship_institution_once"
+            ),
+        ]
+
+
+class WorkTopic(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
+    score = models.FloatField(default=1.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "topic"], name="work_topic_once"),
+        ]
+        indexes = [models.Index(fields=["topic", "work"], name="worktopic_topic_work")]
+
+
+class Citation(models.Model):
+    """`citing` references the work with OpenAlex id `cited_openalex_id`.
+
+    Kept even when the cited work is not imported yet; `cited` is filled when it is.
+    """
+
+    citing = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="references")
+    cited_openalex_id = models.CharField(max_length=32)
+    cited = models.ForeignKey(
+        Work, null=True, blank=True, on_delete=models.SET_NULL, related_name="cited_by"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["citing", "cited_openalex_id"], name="citation_once"),
+        ]
+        indexes = [
+            models.Index(fields=["cited", "citing"], name="citation_cited_citing"),
+            models.Index(fields=["cited_openalex_id"], name="citation_cited_oa"),
+        ]
