@@ -11,3 +11,8 @@ from graph.services import graph_slice_compute
 def compute_graph_slice(*, researcher_id: int, data_version: int) -> bool:
     """Idempotent (compare-and-swap on the stored slice), hence acks_late."""
     return graph_slice_compute(researcher_id=researcher_id, data_version=data_version)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def precompute_graph_slices(*, researcher_ids: list[int]) -> None:
+    """Build the slices of researchers an import touched, before anyone asks (issue 6)."""

@@ -1,0 +1,1 @@
+"""Writes about researchers, one module per concern (follows, trust, derived figures, …)."""
