@@ -65,7 +65,7 @@ def embedded_redis() -> Iterator[str]:
     try:
         yield f"unix://{server.socket_file}"
     finally:
-        server.shutdown(save=True, now=True)
+        server.shutdown(save=True)
 
 
 def secret_key() -> str:

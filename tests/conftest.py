@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -47,59 +48,51 @@ def seed_researcher(db):
 
 
 def _database_url() -> str:
-    params = connection.settings_dict
-    host = params.get("HOST") or ""
-    port = params.get("PORT") or ""
-    user = params.get("USER") or ""
-    password = params.get("PASSWORD") or ""
-    auth = user + (f":{password}" if password else "")
-    if host.startswith("/"):
-        return f"postgresql://{auth}@/{params['NAME']}?host={host}" + (
-            f"&port={port}" if port else ""
-        )
-    return f"postgresql://{auth}@{host}{':' + str(port) if port else ''}/{params['NAME']}"
+    """DATABASE_URL with the test database's name, for processes the tests start."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db) -> Iterator[str]:
+def celery_worker_process(transactional_db, tmp_path) -> Iterator[str]:
     """A real `celery worker` process on its own queue, using the test database."""
     queue = f"test-{uuid.uuid4().hex[:10]}"
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue)
     previous_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bzpeer",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--queues",
-            queue,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bzpeer",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--queues",
+                queue,
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + 30
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if "ready." in line:
-                break
+        while "ready." not in log_path.read_text():
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("celery worker did not start")
+                raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
         yield queue
     finally:
         celery_app.conf.task_default_queue = previous_queue
@@ -108,6 +101,8 @@ def celery_worker_process(transactional_db) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        # Shown by pytest when the test failed.
+        print(f"--- celery worker log ---\n{log_path.read_text()}")
 
 
 @pytest.fixture

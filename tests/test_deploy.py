@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 
 def test_check_deploy_is_clean_under_production_settings():
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_DEBUG="0",
         BZPEER_HTTPS="1",
