@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -113,6 +114,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
     "max_retries": 1,
+    # How long an unacknowledged (acks_late) task waits before Redis redelivers it, and how
+    # often a worker looks for such tasks (lowered together by the redelivery test).
+    "visibility_timeout": int(os.environ.get("BZPEER_BROKER_VISIBILITY_TIMEOUT", "3600")),
+    "unacked_restore_interval": int(os.environ.get("BZPEER_BROKER_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": 1 if os.environ.get("BZPEER_BROKER_RESTORE_INTERVAL") else 10,
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -187,3 +193,15 @@ BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS = int(
     os.environ.get("BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS", "3")
 )
 BZPEER_WORKS_PAGE_SIZE = 20
+
+# Trust snapshots (docs/trust.md): refresh requests wait this many seconds so a burst of
+# events about one researcher is computed once; the nightly run recomputes everyone in batches.
+BZPEER_TRUST_REFRESH_COUNTDOWN = int(os.environ.get("BZPEER_TRUST_REFRESH_COUNTDOWN", "10"))
+BZPEER_TRUST_BATCH_SIZE = int(os.environ.get("BZPEER_TRUST_BATCH_SIZE", "5000"))
+BZPEER_TRUST_HISTORY_LENGTH = 10
+CELERY_BEAT_SCHEDULE = {
+    "trust-recompute-nightly": {
+        "task": "profiles.tasks.recompute_all_researchers",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, JSONField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -24,6 +24,42 @@ SELECT count(*) FROM (
     HAVING count(*) >= %s
 ) AS close_collaborators
 """
+
+# The close collaborators themselves, most shared works first, then the most recent shared
+# work, as one JSON array (so the page's query count does not grow with the record).
+CLOSE_COLLABORATORS_LIST_SQL = """
+SELECT coalesce(jsonb_agg(c ORDER BY c.shared DESC, c.last_shared DESC NULLS LAST, c.name), '[]')
+FROM (
+    SELECT r.slug, r.display_name AS name, count(*) AS shared,
+           max(coalesce(w.publication_date, make_date(w.publication_year, 1, 1))) AS last_shared
+    FROM works_authorship mine
+    JOIN works_authorship other
+      ON other.work_id = mine.work_id AND other.researcher_id <> mine.researcher_id
+    JOIN works_work w ON w.id = mine.work_id
+    JOIN profiles_researcher r ON r.id = other.researcher_id
+    WHERE mine.researcher_id = profiles_researcher.id
+    GROUP BY r.id
+    HAVING count(*) >= %s
+    ORDER BY shared DESC, last_shared DESC NULLS LAST, r.display_name
+    LIMIT %s
+) AS c
+"""
+CLOSE_COLLABORATORS_SHOWN = 12
+
+# The researcher's topics with how many of their works each covers, as one JSON array.
+TOPICS_LIST_SQL = """
+SELECT coalesce(jsonb_agg(t ORDER BY t.works DESC, t.name), '[]') FROM (
+    SELECT tp.id, tp.display_name AS name, tp.origin, count(DISTINCT a.work_id) AS works
+    FROM works_authorship a
+    JOIN works_worktopic wt ON wt.work_id = a.work_id
+    JOIN works_topic tp ON tp.id = wt.topic_id
+    WHERE a.researcher_id = profiles_researcher.id
+    GROUP BY tp.id
+    ORDER BY works DESC, name
+    LIMIT %s
+) AS t
+"""
+TOPICS_SHOWN = 30
 
 TOPICS_COUNT_SQL = """
 SELECT count(DISTINCT wt.topic_id)
@@ -48,7 +84,7 @@ def researcher_profile_queryset() -> QuerySet[Researcher]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return Researcher.objects.select_related("affiliation").annotate(
+    return Researcher.objects.select_related("affiliation", "trust_snapshot").annotate(
         works_count=Coalesce(Subquery(works), 0),
         followers_count=Coalesce(Subquery(follows), 0),
         topics_count=RawSQL(TOPICS_COUNT_SQL, []),
@@ -56,6 +92,12 @@ def researcher_profile_queryset() -> QuerySet[Researcher]:
             CLOSE_COLLABORATORS_COUNT_SQL,
             [settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS],
         ),
+        close_collaborators=RawSQL(
+            CLOSE_COLLABORATORS_LIST_SQL,
+            [settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS, CLOSE_COLLABORATORS_SHOWN],
+            output_field=JSONField(),
+        ),
+        topics=RawSQL(TOPICS_LIST_SQL, [TOPICS_SHOWN], output_field=JSONField()),
     )
 
 

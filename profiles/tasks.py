@@ -1,13 +1,52 @@
-"""Celery tasks of the profiles app: thin wrappers over services, keyword ids only."""
+"""Celery tasks of the profiles app: thin wrappers over services, keyword ids only.
+
+All are idempotent (a redelivered task recomputes the same figures, and a batch already
+recorded is skipped), hence `acks_late`: a worker killed mid-task gets its task redelivered.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from profiles.services.derived import refresh_requests_drain, researchers_request_refresh
+from profiles.services.trust import trust_run_batch, trust_run_start
+
 
 @shared_task(acks_late=True, ignore_result=True)
-def refresh_researchers(*, researcher_ids: list[int]) -> None:
+def refresh_researchers(*, researcher_ids: list[int]) -> int:
     """Recompute the derived figures (topics, close collaborators, trust) of these researchers.
 
-    The entry point importers call for the researchers an import touched (issue 5 fills it in).
+    The entry point importers, follows and claim decisions call on commit. It only queues
+    the researchers; one drain a few seconds later recomputes all that are waiting.
     """
+    return researchers_request_refresh(researcher_ids=researcher_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def drain_refresh_requests() -> int:
+    """Recompute every researcher waiting for a refresh (set-based, in batches)."""
+    return refresh_requests_drain()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def recompute_trust_batch(*, run_id: int, first_id: int, last_id: int) -> bool:
+    """One id-range batch of a nightly run; a batch already recorded is skipped."""
+    return trust_run_batch(run_id=run_id, first_id=first_id, last_id=last_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def recompute_all_researchers() -> int:
+    """The nightly run (beat): derive topics, then one task per batch of researchers.
+
+    Idempotent in effect: a redelivered start opens a second run whose batches recompute the
+    same figures (a score that did not change adds nothing to the history).
+    """
+    from works.topics_derived import derive_topics
+
+    derive_topics()
+    run, bounds = trust_run_start()
+    for bound in bounds:
+        recompute_trust_batch.apply_async(
+            kwargs={"run_id": run.pk, "first_id": bound.first_id, "last_id": bound.last_id}
+        )
+    return len(bounds)

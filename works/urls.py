@@ -1,3 +1,9 @@
+from django.urls import path
+
+from works import views
+
 app_name = "works"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("topics/<int:topic_id>/", views.topic_detail, name="topic_detail"),
+]

@@ -1,0 +1,234 @@
+"""Recompute trust snapshots set-based: one INSERT … SELECT … ON CONFLICT per batch.
+
+The inputs (works, followers, topics, close collaborators, verification, claim, identity) are
+aggregated in SQL for a whole batch of researchers, the points come from the formula's integer
+thresholds (`profiles.trust`, the same numbers the Python function uses), and the snapshot rows
+are upserted in the same statement. No per-researcher query, no per-row Python.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from profiles.trust import (
+    AFFILIATION_POINTS,
+    CLAIM_POINTS,
+    COLLABORATION,
+    COMMUNITY,
+    FORMULA_VERSION,
+    ORCID_POINTS,
+    PUBLICATIONS,
+    TIERS,
+    TOPICS,
+    VERIFICATION_POINTS,
+    LogScale,
+)
+from profiles.trust_models import TrustRecomputeBatch, TrustRecomputeRun
+
+# Serialises trust recomputations (a nightly batch and a refresh drain never interleave, so a
+# score change is recorded in the history exactly once). Any constant unique to this use.
+TRUST_LOCK_KEY = 0x7275_7374
+
+
+def scale_sql(scale: LogScale, column: str) -> str:
+    # Points = how many thresholds the count has reached (integers only, like bisect_right).
+    literal = ",".join(str(t) for t in scale.thresholds)
+    return f"(SELECT count(*) FROM unnest(ARRAY[{literal}]) AS t WHERE t <= {column})"
+
+
+def _mapping_sql(mapping: dict[int, int] | dict[str, int], column: str) -> str:
+    whens = " ".join(
+        f"WHEN {column} = {key if isinstance(key, int) else repr(key)} THEN {value}"
+        for key, value in mapping.items()
+    )
+    return f"(CASE {whens} ELSE 0 END)"
+
+
+def _tier_sql(column: str) -> str:
+    whens = " ".join(f"WHEN {column} >= {lowest} THEN '{name}'" for lowest, name in TIERS)
+    return f"(CASE {whens} END)"
+
+
+POINTS_SQL = {
+    "points_verification": _mapping_sql(VERIFICATION_POINTS, "i.verification_level"),
+    "points_claim": _mapping_sql(CLAIM_POINTS, "i.claim_status"),
+    "points_identity": (
+        f"({ORCID_POINTS} * i.has_orcid::int + {AFFILIATION_POINTS} * i.has_affiliation::int)"
+    ),
+    "points_publications": scale_sql(PUBLICATIONS, "i.works_count"),
+    "points_collaboration": scale_sql(COLLABORATION, "i.close_collaborators_count"),
+    "points_topics": scale_sql(TOPICS, "i.topics_count"),
+    "points_community": scale_sql(COMMUNITY, "i.followers_count"),
+}
+INPUT_COLUMNS = [
+    "verification_level",
+    "claim_status",
+    "works_count",
+    "followers_count",
+    "topics_count",
+    "close_collaborators_count",
+    "has_orcid",
+    "has_affiliation",
+]
+POINT_COLUMNS = list(POINTS_SQL)
+TARGET = "profiles_trustsnapshot"
+
+# {researchers} is a WHERE condition on profiles_researcher r (an id range or an id array).
+RECOMPUTE_SQL = f"""
+WITH r AS (
+    SELECT r.id, r.verification_level, r.claim_status,
+           (r.orcid IS NOT NULL) AS has_orcid, (r.affiliation_id IS NOT NULL) AS has_affiliation
+    FROM profiles_researcher r WHERE {{researchers}}
+),
+works AS (
+    SELECT a.researcher_id, count(*) AS n
+    FROM works_authorship a JOIN r ON r.id = a.researcher_id GROUP BY a.researcher_id
+),
+followers AS (
+    SELECT f.researcher_id, count(*) AS n
+    FROM profiles_follow f JOIN r ON r.id = f.researcher_id GROUP BY f.researcher_id
+),
+topics AS (
+    SELECT a.researcher_id, count(DISTINCT wt.topic_id) AS n
+    FROM works_authorship a JOIN r ON r.id = a.researcher_id
+    JOIN works_worktopic wt ON wt.work_id = a.work_id
+    GROUP BY a.researcher_id
+),
+pairs AS (
+    SELECT mine.researcher_id, other.researcher_id AS other_id
+    FROM works_authorship mine JOIN r ON r.id = mine.researcher_id
+    JOIN works_authorship other
+      ON other.work_id = mine.work_id AND other.researcher_id <> mine.researcher_id
+    GROUP BY mine.researcher_id, other.researcher_id
+    HAVING count(*) >= %(min_shared)s
+),
+close AS (SELECT researcher_id, count(*) AS n FROM pairs GROUP BY researcher_id),
+i AS (
+    SELECT r.*, coalesce(works.n, 0) AS works_count, coalesce(followers.n, 0) AS followers_count,
+           coalesce(topics.n, 0) AS topics_count, coalesce(close.n, 0) AS close_collaborators_count
+    FROM r
+    LEFT JOIN works ON works.researcher_id = r.id
+    LEFT JOIN followers ON followers.researcher_id = r.id
+    LEFT JOIN topics ON topics.researcher_id = r.id
+    LEFT JOIN close ON close.researcher_id = r.id
+),
+scored AS (
+    SELECT i.*, {", ".join(f"{sql} AS {name}" for name, sql in POINTS_SQL.items())}
+    FROM i
+),
+totals AS (SELECT scored.*, ({" + ".join(POINT_COLUMNS)}) AS score FROM scored)
+INSERT INTO {TARGET} (
+    researcher_id, score, tier, formula_version, {", ".join(INPUT_COLUMNS)},
+    {", ".join(POINT_COLUMNS)}, computed_at, changed_at, history
+)
+SELECT id, score, {_tier_sql("score")}, %(formula_version)s, {", ".join(INPUT_COLUMNS)},
+       {", ".join(POINT_COLUMNS)}, %(now)s, %(now)s, '[]'::jsonb
+FROM totals
+ON CONFLICT (researcher_id) DO UPDATE SET
+    {", ".join(f"{c} = EXCLUDED.{c}" for c in ["score", "tier", "formula_version", *INPUT_COLUMNS, *POINT_COLUMNS])},
+    computed_at = EXCLUDED.computed_at,
+    changed_at = CASE WHEN {TARGET}.score <> EXCLUDED.score
+                      THEN EXCLUDED.computed_at ELSE {TARGET}.changed_at END,
+    history = CASE WHEN {TARGET}.score <> EXCLUDED.score
+        THEN jsonb_path_query_array(
+            jsonb_build_array(jsonb_build_object(
+                'score', {TARGET}.score, 'tier', {TARGET}.tier, 'since', {TARGET}.changed_at
+            )) || {TARGET}.history,
+            %(history_slice)s::jsonpath)
+        ELSE {TARGET}.history END
+"""  # noqa: E501 - the SET list is generated
+
+
+def _execute(condition: str, params: dict[str, Any]) -> int:
+    """Recompute the researchers matching `condition`; returns how many snapshots were written."""
+    length = settings.BZPEER_TRUST_HISTORY_LENGTH
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TRUST_LOCK_KEY])
+        cursor.execute(
+            RECOMPUTE_SQL.format(researchers=condition),
+            {
+                **params,
+                "min_shared": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
+                "formula_version": FORMULA_VERSION,
+                "now": timezone.now(),
+                "history_slice": f"$[0 to {length - 1}]",
+            },
+        )
+        return cursor.rowcount
+
+
+def trust_recompute(*, researcher_ids: list[int]) -> int:
+    """Recompute and store the trust snapshots of these researchers (idempotent)."""
+    if not researcher_ids:
+        return 0
+    with transaction.atomic():
+        return _execute("r.id = ANY(%(ids)s)", {"ids": list(researcher_ids)})
+
+
+def trust_recompute_range(*, first_id: int, last_id: int) -> int:
+    """Recompute every researcher with first_id <= id <= last_id (idempotent)."""
+    with transaction.atomic():
+        return _execute("r.id BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id})
+
+
+@dataclass(frozen=True)
+class BatchBounds:
+    first_id: int
+    last_id: int
+
+
+def trust_batches(*, batch_size: int) -> list[BatchBounds]:
+    """Id ranges of about `batch_size` researchers each, covering every researcher."""
+    sql = """
+    SELECT min(id), max(id) FROM (
+        SELECT id, (row_number() OVER (ORDER BY id) - 1) / %s AS batch FROM profiles_researcher
+    ) numbered GROUP BY batch ORDER BY batch
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [batch_size])
+        return [BatchBounds(first, last) for first, last in cursor.fetchall()]
+
+
+def trust_run_start(
+    *, batch_size: int | None = None
+) -> tuple[TrustRecomputeRun, list[BatchBounds]]:
+    """Open a run of every researcher; the caller enqueues one task per batch."""
+    size = batch_size or settings.BZPEER_TRUST_BATCH_SIZE
+    bounds = trust_batches(batch_size=size)
+    run = TrustRecomputeRun.objects.create(batch_size=size, batches_total=len(bounds))
+    return run, bounds
+
+
+def trust_run_batch(*, run_id: int, first_id: int, last_id: int) -> bool:
+    """Recompute one batch of a run, once: a redelivered batch already recorded does nothing.
+
+    The batch's ledger row and its snapshots commit together, so a worker killed mid-batch
+    leaves neither, and the redelivered task does the whole batch again.
+    """
+    started = time.perf_counter()
+    with transaction.atomic():
+        batch, created = TrustRecomputeBatch.objects.get_or_create(
+            run_id=run_id,
+            first_id=first_id,
+            defaults={"last_id": last_id, "researchers": 0, "duration_ms": 0},
+        )
+        if not created:
+            return False
+        written = _execute(
+            "r.id BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id}
+        )
+        batch.researchers = written
+        batch.duration_ms = round((time.perf_counter() - started) * 1000)
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["researchers", "duration_ms", "finished_at"])
+        done = TrustRecomputeBatch.objects.filter(run_id=run_id).count()
+        TrustRecomputeRun.objects.filter(
+            pk=run_id, finished_at__isnull=True, batches_total__lte=done
+        ).update(finished_at=timezone.now())
+    return True

@@ -1,0 +1,143 @@
+"""Stored trust snapshots, the queue of researchers waiting for a refresh, recompute runs.
+
+Imported at the bottom of `profiles/models.py` so that Django registers them with the app.
+Written only by `profiles.services.trust` (set-based SQL); read by the profile page.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from profiles.models import Researcher
+from profiles.trust import (
+    TrustInputs,
+    TrustResult,
+    explain,
+)
+
+POINT_FIELDS = {
+    "verification": "points_verification",
+    "claim": "points_claim",
+    "identity": "points_identity",
+    "publications": "points_publications",
+    "collaboration": "points_collaboration",
+    "topics": "points_topics",
+    "community": "points_community",
+}
+
+
+class TrustSnapshot(models.Model):
+    """The latest trust computation for a researcher: its inputs, each signal's points, the score.
+
+    `history` keeps the previous scores (newest first, a few entries) — a new entry is added
+    only when the score changes, so a recomputation that finds nothing new adds nothing.
+    """
+
+    researcher = models.OneToOneField(
+        Researcher, primary_key=True, on_delete=models.CASCADE, related_name="trust_snapshot"
+    )
+    score = models.PositiveSmallIntegerField()
+    tier = models.CharField(max_length=30)
+    formula_version = models.PositiveSmallIntegerField()
+    # Inputs, as the worker read them.
+    verification_level = models.PositiveSmallIntegerField()
+    claim_status = models.CharField(max_length=16)
+    works_count = models.PositiveIntegerField()
+    followers_count = models.PositiveIntegerField()
+    topics_count = models.PositiveIntegerField()
+    close_collaborators_count = models.PositiveIntegerField()
+    has_orcid = models.BooleanField()
+    has_affiliation = models.BooleanField()
+    # Each signal's contribution (whole points; the score is their sum).
+    points_verification = models.PositiveSmallIntegerField()
+    points_claim = models.PositiveSmallIntegerField()
+    points_identity = models.PositiveSmallIntegerField()
+    points_publications = models.PositiveSmallIntegerField()
+    points_collaboration = models.PositiveSmallIntegerField()
+    points_topics = models.PositiveSmallIntegerField()
+    points_community = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()  # last time the worker computed it
+    changed_at = models.DateTimeField()  # last time the score changed
+    history = models.JSONField(default=list, blank=True)  # [{"score", "tier", "at"}], newest first
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__lte=100), name="trust_snapshot_score_0_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    score=models.F("points_verification")
+                    + models.F("points_claim")
+                    + models.F("points_identity")
+                    + models.F("points_publications")
+                    + models.F("points_collaboration")
+                    + models.F("points_topics")
+                    + models.F("points_community")
+                ),
+                name="trust_snapshot_score_is_sum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score} · {self.tier}"
+
+    @property
+    def inputs(self) -> TrustInputs:
+        return TrustInputs(
+            verification_level=self.verification_level,
+            claim_status=self.claim_status,
+            works=self.works_count,
+            followers=self.followers_count,
+            topics=self.topics_count,
+            close_collaborators=self.close_collaborators_count,
+            has_orcid=self.has_orcid,
+            has_affiliation=self.has_affiliation,
+        )
+
+    @property
+    def breakdown(self) -> TrustResult:
+        """The stored points, explained (text from the pure formula, figures from the row)."""
+        points = {signal: getattr(self, field) for signal, field in POINT_FIELDS.items()}
+        return TrustResult(
+            score=self.score, tier=self.tier, contributions=explain(self.inputs, points)
+        )
+
+
+class ResearcherRefreshRequest(models.Model):
+    """A researcher whose derived figures and trust are out of date (the coalescing "dirty set").
+
+    Many events about one researcher (a burst of follows) leave a single row; one drain task
+    recomputes every waiting researcher in a batch and deletes their rows.
+    """
+
+    researcher = models.OneToOneField(
+        Researcher, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+
+
+class TrustRecomputeRun(models.Model):
+    """One recomputation of every researcher (nightly), split into id-range batches."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    batch_size = models.PositiveIntegerField()
+    batches_total = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+
+class TrustRecomputeBatch(models.Model):
+    """A finished batch of a run; unique per (run, first id), so a redelivered batch counts once."""
+
+    run = models.ForeignKey(TrustRecomputeRun, on_delete=models.CASCADE, related_name="batches")
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    researchers = models.PositiveIntegerField()
+    duration_ms = models.PositiveIntegerField()
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "first_id"], name="trust_batch_once"),
+        ]

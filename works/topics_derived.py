@@ -1,0 +1,255 @@
+"""Topics for works whose source gave none, derived offline from title and abstract.
+
+Method (documented in docs/trust.md, "Topics"): over the corpus of works that have no topic
+from their source (OpenAlex topic or concept, arXiv category), TF-IDF of unigrams and bigrams
+(English and boilerplate research words removed; the title counted twice) factorised by
+non-negative matrix factorisation (scikit-learn NMF, NNDSVD initialisation: no randomness, so
+the same corpus always gives the same topics). The number of topics grows with the corpus,
+about five works per topic, k = round(n / 5)
+clamped to [2, 100]. Each topic is named after its strongest terms; a
+work gets every topic whose weight is at least half its strongest one. Topics are stored as
+`works.Topic(origin="derived")` with `WorkTopic` rows (score = the normalised weight).
+
+A refit replaces the derived assignments; it runs when a work without topics has none derived
+yet, and nightly. The corpus fitted is capped (evenly spaced by id) so a refit stays bounded;
+every untopiced work is then assigned with the fitted model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils.text import slugify
+from sklearn.decomposition import NMF
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from works.models import Topic, TopicOrigin, WorkTopic
+
+SOURCE_ORIGINS = [TopicOrigin.OPENALEX, TopicOrigin.OPENALEX_CONCEPT, TopicOrigin.ARXIV]
+MIN_DOCUMENTS = 6
+MAX_FIT_DOCUMENTS = 20_000
+MIN_TOPICS, MAX_TOPICS = 2, 100
+DOCUMENTS_PER_TOPIC = 5
+SECOND_TOPIC_RATIO = 0.5
+TRANSFORM_CHUNK = 5_000
+
+# Words every abstract uses; they say nothing about the topic.
+RESEARCH_BOILERPLATE = frozenset(
+    """
+    paper propose proposed proposes method methods approach approaches novel new results result
+    show shows shown demonstrate demonstrates experiments experimental extensive state art
+    performance existing based using use used work works problem problems task tasks achieve
+    achieves achieved significantly significant effective effectively different various
+    framework study studies model models terms propose also well however first two three one
+    datasets dataset benchmark benchmarks code available publicly source superior outperforms
+    outperform improve improves improved improvement better large small simple key challenging
+    challenge important recent recently furthermore moreover particular specifically especially
+    introduce introduces present presents leads lead including provide provides previous
+    paradigm respectively remarkable way ways make makes making given learn learned aim
+    """.split()  # noqa: SIM905 - a paragraph reads better than 110 quoted words
+)
+STOP_WORDS = sorted(ENGLISH_STOP_WORDS | RESEARCH_BOILERPLATE)
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b"  # noqa: S105 - a regex, not a secret
+
+
+@dataclass(frozen=True)
+class DerivedTopic:
+    external_id: str
+    display_name: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    topics: list[DerivedTopic]
+    # (work id, index into topics, score)
+    assignments: list[tuple[int, int, float]]
+
+
+def topic_count(n_documents: int) -> int:
+    return max(MIN_TOPICS, min(MAX_TOPICS, round(n_documents / DOCUMENTS_PER_TOPIC)))
+
+
+def _document(title: str, abstract: str) -> str:
+    return f"{title}. {title}. {abstract}"
+
+
+def _name(terms: list[str]) -> str:
+    """The strongest term (as the bigram that contains it, when one is strong too), then the
+    next strongest term that does not repeat it."""
+    if not terms:
+        return ""
+
+    def phrase(term: str, pool: list[str]) -> str:
+        if " " in term:
+            return term
+        return next((t for t in pool if " " in t and term in t.split()), term)
+
+    def chained(first: str) -> str:
+        # "human pose" + "pose estimation" reads as "human pose estimation".
+        for t in terms:
+            words = t.split()
+            if len(words) == 2 and words[0] == first.split()[-1] and words[1] not in first:
+                return f"{first} {words[1]}"
+            if len(words) == 2 and words[1] == first.split()[0] and words[0] not in first:
+                return f"{words[0]} {first}"
+        return first
+
+    first = phrase(terms[0], terms)
+    if " " in first:
+        first = chained(first)
+    used = first.split()
+    initials = "".join(w[0] for w in used)
+
+    def repeats(term: str) -> bool:
+        # A word already used, its plural or stem, or the phrase's acronym ("nas").
+        return term == initials or any(w[:4] == u[:4] for w in term.split() for u in used)
+
+    rest = [t for t in terms[1:] if not repeats(t)]
+    if not rest:
+        return first[:1].upper() + first[1:]
+    second = phrase(rest[0], rest)
+    name = f"{first} · {second}"
+    return name[:1].upper() + name[1:]
+
+
+def derive(documents: list[tuple[int, str, str]]) -> Derivation:
+    """Pure: topics and assignments for (work id, title, abstract) documents (id order)."""
+    if len(documents) < MIN_DOCUMENTS:
+        return Derivation(topics=[], assignments=[])
+    documents = sorted(documents)
+    step = max(1, math.ceil(len(documents) / MAX_FIT_DOCUMENTS))
+    fit_docs = [_document(t, a) for _, t, a in documents[::step]]
+    vectorizer = TfidfVectorizer(
+        stop_words=STOP_WORDS,
+        token_pattern=TOKEN_PATTERN,
+        ngram_range=(1, 2),
+        min_df=2,
+        max_df=0.5,
+        sublinear_tf=True,
+        lowercase=True,
+    )
+    try:
+        matrix = vectorizer.fit_transform(fit_docs)
+    except ValueError:  # no term survives (tiny or degenerate corpus)
+        return Derivation(topics=[], assignments=[])
+    k = min(topic_count(len(documents)), matrix.shape[1], matrix.shape[0])
+    if k < MIN_TOPICS:
+        return Derivation(topics=[], assignments=[])
+    model = NMF(n_components=k, init="nndsvd", max_iter=400, random_state=0)
+    model.fit(matrix)
+    vocabulary = vectorizer.get_feature_names_out()
+    topics: list[DerivedTopic] = []
+    seen: dict[str, int] = {}
+    for component in model.components_:
+        top = [str(vocabulary[i]) for i in np.argsort(-component)[:8] if component[i] > 0]
+        name = _name(top) or "Untitled topic"
+        slug = slugify(name)[:80] or "topic"
+        seen[slug] = seen.get(slug, 0) + 1
+        external_id = f"{slug}-{seen[slug]}" if seen[slug] > 1 else slug
+        topics.append(DerivedTopic(external_id=external_id, display_name=name, terms=tuple(top)))
+
+    assignments: list[tuple[int, int, float]] = []
+    for start in range(0, len(documents), TRANSFORM_CHUNK):
+        chunk = documents[start : start + TRANSFORM_CHUNK]
+        weights = model.transform(vectorizer.transform([_document(t, a) for _, t, a in chunk]))
+        for (work_id, _, _), row in zip(chunk, weights, strict=True):
+            best = float(row.max())
+            if best <= 0:
+                continue
+            for index in np.flatnonzero(row >= best * SECOND_TOPIC_RATIO):
+                assignments.append((work_id, int(index), round(float(row[index]) / best, 4)))
+    return Derivation(topics=topics, assignments=assignments)
+
+
+def _untopiced_documents() -> list[tuple[int, str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT w.id, w.title, w.abstract FROM works_work w
+            WHERE NOT EXISTS (
+                SELECT 1 FROM works_worktopic wt JOIN works_topic t ON t.id = wt.topic_id
+                WHERE wt.work_id = w.id AND t.origin = ANY(%s)
+            )
+            ORDER BY w.id
+            """,
+            [[str(o) for o in SOURCE_ORIGINS]],
+        )
+        return [(row[0], row[1], row[2] or "") for row in cursor.fetchall()]
+
+
+def derive_topics() -> set[int]:
+    """Refit the derived topics over the corpus; returns the researchers whose topics moved."""
+    derivation = derive(_untopiced_documents())
+    with transaction.atomic():
+        topic_ids: list[int] = []
+        for topic in derivation.topics:
+            row, _ = Topic.objects.update_or_create(
+                origin=TopicOrigin.DERIVED,
+                external_id=topic.external_id,
+                defaults={"display_name": topic.display_name, "subfield": ", ".join(topic.terms)},
+            )
+            topic_ids.append(row.pk)
+        wanted = {
+            (work_id, topic_ids[index]): score for work_id, index, score in derivation.assignments
+        }
+        existing = dict(
+            (
+                ((w, t), s)
+                for w, t, s in WorkTopic.objects.filter(
+                    topic__origin=TopicOrigin.DERIVED
+                ).values_list("work_id", "topic_id", "score")
+            )
+        )
+        stale = [pair for pair in existing if pair not in wanted]
+        fresh = [pair for pair in wanted if pair not in existing]
+        rescored = [p for p in wanted if p in existing and existing[p] != wanted[p]]
+        changed_works = {w for w, _ in stale} | {w for w, _ in fresh}
+        with connection.cursor() as cursor:
+            if stale:
+                cursor.execute(
+                    """
+                    DELETE FROM works_worktopic wt
+                    USING unnest(%s::bigint[], %s::bigint[]) AS s(w, t)
+                    WHERE wt.work_id = s.w AND wt.topic_id = s.t
+                    """,
+                    [[w for w, _ in stale], [t for _, t in stale]],
+                )
+        WorkTopic.objects.bulk_create(
+            [WorkTopic(work_id=w, topic_id=t, score=wanted[(w, t)]) for w, t in fresh],
+            batch_size=5000,
+        )
+        for w, t in rescored:
+            WorkTopic.objects.filter(work_id=w, topic_id=t).update(score=wanted[(w, t)])
+        Topic.objects.filter(origin=TopicOrigin.DERIVED, worktopic__isnull=True).delete()
+        if not changed_works:
+            return set()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT researcher_id FROM works_authorship WHERE work_id = ANY(%s)",
+                [sorted(changed_works)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+
+def derive_topics_if_needed(*, researcher_ids: Iterable[int]) -> set[int]:
+    """Refit only when one of these researchers has a work with no topic at all yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM works_authorship a
+                WHERE a.researcher_id = ANY(%s)
+                  AND NOT EXISTS (SELECT 1 FROM works_worktopic wt WHERE wt.work_id = a.work_id)
+            )
+            """,
+            [list(researcher_ids)],
+        )
+        row = cursor.fetchone()
+    if not row or not row[0]:
+        return set()
+    return derive_topics()
