@@ -1,0 +1,145 @@
+"""Topics derived from titles and abstracts for works that came without any, and topic pages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from profiles.selectors import researcher_profile_queryset
+from tests.conftest import SEED
+from tests.factories import (
+    AuthorshipFactory,
+    ResearcherFactory,
+    TopicFactory,
+    WorkFactory,
+    WorkTopicFactory,
+)
+from works.models import Topic, TopicOrigin, Work, WorkTopic
+from works.topics_derived import derive, derive_topics, topic_count
+
+
+def seed_documents() -> list[tuple[int, str, str]]:
+    works = json.loads(SEED.read_text())["works"]
+    return [(i, w["title"], w.get("abstract") or "") for i, w in enumerate(works)]
+
+
+def test_the_derivation_is_deterministic():
+    first, second = derive(seed_documents()), derive(seed_documents())
+    assert first == second
+    assert first.topics and first.assignments
+
+
+def test_the_topic_count_follows_the_corpus_not_a_fixed_number():
+    assert topic_count(10) < topic_count(47) < topic_count(1_000)
+    half = derive(seed_documents()[:24])
+    assert len(half.topics) == topic_count(24) < len(derive(seed_documents()).topics)
+
+
+def test_every_seed_work_gets_a_topic_named_in_its_fields_words():
+    derivation = derive(seed_documents())
+    assert {work for work, _, _ in derivation.assignments} == set(range(47))
+    names = " ".join(t.display_name.lower() for t in derivation.topics)
+    # Read by someone in computer vision and machine learning: their subfields, not filler.
+    known = [
+        "domain adaptation",
+        "architecture search",
+        "pose",
+        "segmentation",
+        "continual learning",
+        "action recognition",
+        "long-tail",
+    ]
+    assert sum(term in names for term in known) >= 5, names
+    for filler in ["propose", "paper", "method", "results", "performance"]:
+        assert filler not in names
+
+
+def test_too_small_a_corpus_gets_no_topics():
+    assert derive(seed_documents()[:3]).topics == []
+
+
+def test_it_stores_derived_topics_and_the_profile_counts_them(client, seed_researcher):
+    touched = derive_topics()
+    assert touched == {seed_researcher.pk}
+    derived = Topic.objects.filter(origin=TopicOrigin.DERIVED)
+    assert derived.count() == topic_count(47)
+    assert not Work.objects.filter(worktopic__isnull=True).exists()
+    researcher = researcher_profile_queryset().get(pk=seed_researcher.pk)
+    assert researcher.topics_count == derived.count()
+    html = client.get(reverse("profiles:researcher_detail", args=[seed_researcher.slug]))
+    links = re.findall(r'<a href="/topics/(\d+)/">', html.content.decode())
+    assert sorted(map(int, links)) == sorted(derived.values_list("pk", flat=True))
+
+
+def test_deriving_again_changes_nothing(seed_researcher):
+    derive_topics()
+    before = sorted(WorkTopic.objects.values_list("work_id", "topic__external_id", "score"))
+    assert derive_topics() == set()
+    assert sorted(WorkTopic.objects.values_list("work_id", "topic__external_id", "score")) == (
+        before
+    )
+
+
+def test_works_with_source_topics_keep_them_and_get_no_derived_ones(seed_researcher):
+    sourced = Work.objects.order_by("pk").first()
+    assert sourced is not None
+    WorkTopicFactory(work=sourced, topic=TopicFactory(origin="arxiv", display_name="cs.CV"))
+    derive_topics()
+    assert list(sourced.topics.values_list("origin", flat=True)) == ["arxiv"]
+
+
+def test_a_work_that_gains_a_source_topic_loses_its_derived_ones(seed_researcher):
+    derive_topics()
+    work = Work.objects.order_by("pk").first()
+    assert work is not None and work.topics.filter(origin="derived").exists()
+    WorkTopicFactory(work=work, topic=TopicFactory(origin="openalex"))
+    derive_topics()
+    assert not work.topics.filter(origin="derived").exists()
+
+
+# The topic page.
+
+
+@pytest.fixture
+def topic_with_people(db):
+    topic = TopicFactory(display_name="Domain adaptation")
+    busy, light, unrelated = (
+        ResearcherFactory(display_name="Busy"),
+        ResearcherFactory(display_name="Light"),
+        ResearcherFactory(display_name="Unrelated"),
+    )
+    for year in (2019, 2021, 2023):
+        work = WorkFactory(title=f"Adapting in {year}", publication_year=year)
+        AuthorshipFactory(work=work, researcher=busy, position=0)
+        if year == 2021:
+            AuthorshipFactory(work=work, researcher=light, position=1)
+        WorkTopicFactory(work=work, topic=topic)
+    AuthorshipFactory(work=WorkFactory(title="Off topic"), researcher=unrelated)
+    return topic
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "moderator"])
+def test_the_topic_page_lists_its_researchers_and_works(client, topic_with_people, who, request):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    response = client.get(reverse("works:topic_detail", args=[topic_with_people.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    people = re.findall(r'<a href="/researchers/[^"]+/">([^<]+)</a>', html)
+    assert people == ["Busy", "Light"]
+    titles = re.findall(r'<h3 class="work-title">(.*?)</h3>', html)
+    assert titles == ["Adapting in 2023", "Adapting in 2021", "Adapting in 2019"]
+    assert "Off topic" not in html
+    assert "<dt>works</dt><dd>3</dd>" in html and "<dt>researchers</dt><dd>2</dd>" in html
+
+
+def test_the_topic_page_answers_404_for_an_unknown_topic(client, db):
+    assert client.get(reverse("works:topic_detail", args=[999999])).status_code == 404
+
+
+def test_the_topic_page_refuses_post(client, topic_with_people):
+    url = reverse("works:topic_detail", args=[topic_with_people.pk])
+    assert client.post(url).status_code == 405
