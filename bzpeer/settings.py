@@ -119,6 +119,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("BZPEER_BROKER_VISIBILITY_TIMEOUT", "3600")),
     "unacked_restore_interval": int(os.environ.get("BZPEER_BROKER_RESTORE_INTERVAL", "10")),
     "unacked_restore_throttle": 1 if os.environ.get("BZPEER_BROKER_RESTORE_INTERVAL") else 10,
+    # A test worker with a short visibility timeout gets its own key space, so it never
+    # redelivers tasks that other workers on the same Redis are still running.
+    "global_keyprefix": os.environ.get("BZPEER_BROKER_KEY_PREFIX", ""),
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
