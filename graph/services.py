@@ -88,7 +88,7 @@ def graph_slice_compute(
         return False
     started = time.perf_counter()
     try:
-        payload = slice_payload(build_slice(slice_inputs(researcher_id, caps), caps))
+        payload = slice_payload(build_slice(slice_inputs(researcher_id), caps))
     except Exception as exc:
         GraphSlice.objects.filter(researcher_id=researcher_id, data_version=data_version).update(
             status=SliceStatus.FAILED, error=f"{type(exc).__name__}: {exc}"
@@ -101,4 +101,27 @@ def graph_slice_compute(
         computed_at=timezone.now(),
         compute_ms=round((time.perf_counter() - started) * 1000),
     )
+    # Older versions are never served again (the page asks for the current one).
+    GraphSlice.objects.filter(researcher_id=researcher_id, data_version__lt=data_version).delete()
     return True
+
+
+def graph_slices_precompute(*, researcher_ids: list[int]) -> int:
+    """Build the current slice of each researcher now, so nobody waits for it; returns how
+    many were computed. Ready slices are left alone (each compute is a compare-and-swap)."""
+    versions = dict(
+        Researcher.objects.filter(pk__in=researcher_ids).values_list("pk", "data_version")
+    )
+    GraphSlice.objects.bulk_create(
+        [GraphSlice(researcher_id=pk, data_version=v) for pk, v in versions.items()],
+        ignore_conflicts=True,
+    )
+    computed = 0
+    for pk, version in sorted(versions.items()):
+        try:
+            computed += graph_slice_compute(researcher_id=pk, data_version=version)
+        except Exception:
+            # The slice is marked failed (with its error) by graph_slice_compute and the page
+            # offers a retry; one bad record must not keep the rest of an import's slices back.
+            logger.exception("graph slice of researcher %s failed", pk)
+    return computed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from graph.services import graph_slice_compute
+from graph.services import graph_slice_compute, graph_slices_precompute
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -14,5 +14,9 @@ def compute_graph_slice(*, researcher_id: int, data_version: int) -> bool:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def precompute_graph_slices(*, researcher_ids: list[int]) -> None:
-    """Build the slices of researchers an import touched, before anyone asks (issue 6)."""
+def precompute_graph_slices(*, researcher_ids: list[int]) -> int:
+    """Build the slices of researchers an import touched, before anyone asks.
+
+    Idempotent: each slice is claimed by compare-and-swap and a ready one is never rebuilt.
+    Importers send chunks of a few hundred ids, so one task stays short."""
+    return graph_slices_precompute(researcher_ids=researcher_ids)

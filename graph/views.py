@@ -1,12 +1,18 @@
-"""The research-graph fragment of the profile page."""
+"""The research graph: the profile's lazy fragment, its exports and the full explorer."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_headers
 
+from graph.algorithms import SliceCaps, node_id
+from graph.explorer import ExplorerForm, ExplorerState, explorer_context
+from graph.exports import slice_graphml, slice_json
+from graph.models import GraphSlice, SliceStatus
 from graph.services import graph_slice_is_stale, graph_slice_request, graph_slice_retry
+from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 
 
@@ -22,5 +28,56 @@ def graph_slice(request: HttpRequest, slug: str) -> HttpResponse:
         "researcher": researcher,
         "graph_slice": current,
         "graph_slice_stale": graph_slice_is_stale(current),
+        "caps": SliceCaps(),
     }
     return render(request, "profiles/researcher_detail.html#graph-slice", context)
+
+
+def _ready_slice(slug: str) -> tuple[Researcher, GraphSlice]:
+    researcher = get_object_or_404(Researcher, slug=slug)
+    ready = GraphSlice.objects.filter(
+        researcher=researcher, data_version=researcher.data_version, status=SliceStatus.READY
+    ).first()
+    if ready is None or ready.payload is None:
+        raise Http404("This graph slice has not been built yet.")
+    return researcher, ready
+
+
+@require_safe
+def graph_slice_graphml(request: HttpRequest, slug: str) -> HttpResponse:
+    """The stored slice as GraphML (404 until the worker has built it)."""
+    researcher, ready = _ready_slice(slug)
+    response = HttpResponse(
+        slice_graphml(ready.payload or {}), content_type="application/graphml+xml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{researcher.slug}-graph.graphml"'
+    return response
+
+
+@require_safe
+def graph_slice_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """The stored slice as JSON (404 until the worker has built it)."""
+    researcher, ready = _ready_slice(slug)
+    document = slice_json(
+        ready.payload or {}, researcher=researcher.slug, data_version=ready.data_version
+    )
+    response = HttpResponse(document, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{researcher.slug}-graph.json"'
+    return response
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def explorer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The full explorer centred on the researcher; its state lives in the query string."""
+    researcher = get_object_or_404(Researcher, slug=slug)
+    state = ExplorerState.from_form(
+        ExplorerForm(request.GET), default_focus=node_id("person", researcher.pk)
+    )
+    context = explorer_context(state)
+    if context is None:
+        raise Http404("No such node.")
+    context["researcher"] = researcher
+    if request.htmx and request.htmx.target == "explorer":
+        return render(request, "graph/explorer.html#explorer", context)
+    return render(request, "graph/explorer.html", context)

@@ -32,3 +32,27 @@ def test_a_real_worker_builds_the_slice(client, celery_worker_process):
     stored = GraphSlice.objects.get(researcher=me)
     assert stored.status == SliceStatus.READY
     assert stored.compute_ms is not None
+
+
+def test_precompute_builds_the_current_slices_of_the_given_researchers(db):
+    from graph.tasks import precompute_graph_slices
+
+    touched = [ResearcherFactory(), ResearcherFactory()]
+    untouched = ResearcherFactory()
+    work = WorkFactory()
+    for position, r in enumerate([*touched, untouched]):
+        AuthorshipFactory(work=work, researcher=r, position=position)
+    touched[1].data_version = 4
+    touched[1].save()
+    GraphSlice.objects.create(researcher=touched[1], data_version=3, status=SliceStatus.FAILED)
+
+    assert precompute_graph_slices(researcher_ids=[r.pk for r in touched]) == 2
+    ready = GraphSlice.objects.filter(status=SliceStatus.READY)
+    assert sorted(ready.values_list("researcher_id", "data_version")) == sorted(
+        [(touched[0].pk, 1), (touched[1].pk, 4)]
+    )
+    assert not GraphSlice.objects.filter(researcher=untouched).exists()
+    # An older version is dropped once the new one is ready.
+    assert not GraphSlice.objects.filter(researcher=touched[1], data_version=3).exists()
+    # Running it again (a redelivered task) changes nothing.
+    assert precompute_graph_slices(researcher_ids=[r.pk for r in touched]) == 0

@@ -110,3 +110,135 @@ def test_a_new_data_version_gets_a_new_slice(client, researcher):
 
 def test_it_answers_404_for_an_unknown_researcher(client, db):
     assert client.get(reverse("graph:slice", args=["nobody"])).status_code == 404
+
+
+# --- Exports ---------------------------------------------------------------------------
+
+
+def test_exports_wait_for_the_slice(client, researcher):
+    for name in ("graph:slice_graphml", "graph:slice_json"):
+        assert client.get(reverse(name, args=[researcher.slug])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "moderator"])
+def test_a_ready_slice_downloads_as_graphml_and_json(client, researcher, who, request):
+    import json
+
+    import networkx as nx
+
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    client.get(slice_url(researcher))
+    graph_slice_compute(researcher_id=researcher.pk, data_version=researcher.data_version)
+    ready = client.get(slice_url(researcher)).content.decode()
+    assert reverse("graph:slice_graphml", args=[researcher.slug]) in ready
+
+    response = client.get(reverse("graph:slice_graphml", args=[researcher.slug]))
+    assert response["Content-Type"].startswith("application/graphml+xml")
+    assert "attachment" in response["Content-Disposition"]
+    graph = nx.parse_graphml(response.content.decode())
+    labels = {d["label"] for _, d in graph.nodes(data=True)}
+    assert {"Me Myself", "Co 0", "Co 1", "Co 2"} <= labels
+    assert {d["why"] for _, _, d in graph.edges(data=True)} >= {"1 shared work", "author of"}
+
+    document = json.loads(client.get(reverse("graph:slice_json", args=[researcher.slug])).content)
+    assert document["researcher"] == "me"
+    assert len(document["edges"]) == graph.number_of_edges()
+
+
+# --- The explorer ------------------------------------------------------------------------
+
+
+def explorer_url(researcher, **params):
+    from urllib.parse import urlencode
+
+    url = reverse("graph:explorer", args=[researcher.slug])
+    return url + ("?" + urlencode(params) if params else "")
+
+
+def test_the_profile_links_to_the_explorer(client, researcher):
+    page = client.get(reverse("profiles:researcher_detail", args=[researcher.slug]))
+    html = page.content.decode()
+    assert f'href="{explorer_url(researcher)}"' in html
+    assert 'aria-disabled="true"' not in html.split("Open full explorer")[0][-200:]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "moderator"])
+def test_the_explorer_opens_centred_on_the_researcher(client, researcher, who, request):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    response = client.get(explorer_url(researcher))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Centred on <strong>Me Myself</strong>" in html
+    assert 'class="node node-person' in html and "Co 0" in html
+    assert "js/explorer.js" in html and "<script>" not in html  # no inline script (CSP)
+
+
+def test_an_htmx_request_gets_only_the_explorer_region(client, researcher):
+    response = client.get(
+        explorer_url(researcher), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="explorer"
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="explorer"')
+    assert "<html" not in html
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def co_author(name):
+    from profiles.models import Researcher
+
+    return Researcher.objects.get(display_name=name)
+
+
+def test_selecting_expanding_and_recentring(client, researcher):
+    co = co_author("Co 1")
+    node = f"person:{co.pk}"
+    # Select: the details panel offers expansion and recentring.
+    html = client.get(explorer_url(researcher, selected=node)).content.decode()
+    assert '<h2 id="details-heading">Co 1</h2>' in html
+    assert "Expand neighbourhood" in html and "Recentre here" in html
+
+    # Expand: Co 1's own co-author joins the picture.
+    far = ResearcherFactory(display_name="Far Away")
+    work = WorkFactory()
+    AuthorshipFactory(work=work, researcher=co, position=0)
+    AuthorshipFactory(work=work, researcher=far, position=1)
+    assert "Far Away" not in client.get(explorer_url(researcher)).content.decode()
+    expanded = client.get(explorer_url(researcher, selected=node, open=node)).content.decode()
+    assert "Far Away" in expanded
+    assert "Collapse neighbourhood" in expanded
+
+    # Recentre: Co 1 is the centre, the researcher is still on the picture.
+    centred = client.get(explorer_url(researcher, focus=node, open=f"person:{researcher.pk}"))
+    html = centred.content.decode()
+    assert "Centred on <strong>Co 1</strong>" in html
+    assert "Me Myself" in html and "Far Away" in html
+
+
+def test_filters_hide_a_type_but_not_the_centre(client, researcher):
+    html = client.get(explorer_url(researcher, hide="person,paper")).content.decode()
+    assert "Centred on <strong>Me Myself</strong>" in html
+    assert "Co 0" not in html
+    assert 'id="filter-person" href="' in html and 'aria-pressed="false"' in html
+
+
+def test_zoom_and_pan_change_the_view_box(client, researcher):
+    html = client.get(explorer_url(researcher)).content.decode()
+    assert 'viewBox="0.0 0.0 1000.0 1000.0"' in html
+    zoomed = client.get(explorer_url(researcher, zoom=2, cx=600, cy=500)).content.decode()
+    assert 'viewBox="350.0 250.0 500.0 500.0"' in zoomed
+
+
+def test_search_offers_nodes_to_add(client, researcher):
+    html = client.get(explorer_url(researcher, q="Co 2")).content.decode()
+    assert "Search results for" in html and "Add to graph" in html
+    added = f"person:{co_author('Co 2').pk}"
+    assert f"open={added.replace(':', '%3A')}" in html
+
+
+def test_an_unknown_node_is_404_and_nonsense_is_ignored(client, researcher):
+    assert client.get(explorer_url(researcher, focus="person:999999")).status_code == 404
+    ok = client.get(explorer_url(researcher, focus="drop table", zoom="x", open="a:b"))
+    assert ok.status_code == 200
+    assert client.get(reverse("graph:explorer", args=["nobody"])).status_code == 404
