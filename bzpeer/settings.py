@@ -39,9 +39,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "axes",
     "profiles",
     "works",
     "graph",
+    "claims",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Last, as django-axes asks: it turns a locked-out admin login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bzpeer.urls"
@@ -137,6 +145,85 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# Accounts (issue 4; docs/architecture.md "Accounts, follows and claims").
+AUTHENTICATION_BACKENDS = [
+    # django-axes watches only the admin login (AXES_ONLY_ADMIN_SITE); it needs a request, so
+    # tests log in with `client.force_login`, not `client.login`.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "claims.accounts.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 5
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BZPEER] "
+# allauth's limits, counted in the default (Redis) cache so every web process shares them.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
+    "signup": "20/m/ip",
+    "confirm_email": "1/180s/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "manage_email": "10/m/user",
+    "change_password": "5/m/user",
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# ORCID sign-in only when credentials are configured; the sandbox by BZPEER_ORCID_SANDBOX=1.
+ORCID_CLIENT_ID = os.environ.get("ORCID_CLIENT_ID", "")
+ORCID_SECRET = os.environ.get("ORCID_SECRET", "")
+ORCID_SANDBOX = env_flag("BZPEER_ORCID_SANDBOX")
+SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
+if ORCID_CLIENT_ID and ORCID_SECRET:
+    INSTALLED_APPS.append("allauth.socialaccount.providers.orcid")
+    SOCIALACCOUNT_PROVIDERS["orcid"] = {
+        "BASE_DOMAIN": "sandbox.orcid.org" if ORCID_SANDBOX else "orcid.org",
+        "MEMBER_API": False,
+        "APPS": [{"client_id": ORCID_CLIENT_ID, "secret": ORCID_SECRET, "key": ""}],
+    }
+
+# django-axes on the admin login only; the public login is rate-limited by allauth.
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hour
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Mail leaves through the Celery task `claims.tasks.send_email` and Django 6.1's MAILERS: the
+# console in the demo, SMTP when EMAIL_HOST is set, or any backend named by DJANGO_EMAIL_BACKEND
+# (the browser test's worker uses the file backend; Django's test runner swaps in locmem).
+_email_host = os.environ.get("EMAIL_HOST", "")
+_email_backend = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    # Behind TLS (production) mail goes out by SMTP, to EMAIL_HOST or a local MTA.
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _email_host or env_flag("BZPEER_HTTPS")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+_email_options: dict[str, object] = {}
+if _email_backend.endswith("smtp.EmailBackend"):
+    _email_options = {
+        "host": _email_host or "localhost",
+        "port": int(os.environ.get("EMAIL_PORT", "587" if _email_host else "25")),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_flag("EMAIL_USE_TLS", default=bool(_email_host)),
+        "timeout": 10,
+    }
+elif _email_backend.endswith("filebased.EmailBackend"):
+    _email_options = {"file_path": os.environ["DJANGO_EMAIL_FILE_PATH"]}
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BZPEER <noreply@bzpeer.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in e-mails (claim notifications) start with this.
+BZPEER_SITE_URL = os.environ.get("BZPEER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

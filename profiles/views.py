@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from claims.selectors import claim_panel
+from profiles.follow_selectors import is_following
 from profiles.forms import ResearcherSearchForm, WorksPageForm
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
@@ -39,6 +41,8 @@ def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "researcher": researcher,
         "works_page": works_page,
         "close_threshold": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
+        "is_following": is_following(user=request.user, researcher=researcher),
+        "claim_panel": claim_panel(user=request.user, researcher=researcher),
     }
     if request.htmx and request.htmx.target == "works-more":
         return render(request, "profiles/researcher_detail.html#works-page", context)
