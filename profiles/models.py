@@ -159,3 +159,29 @@ from profiles.trust_models import (  # noqa: E402, F401
     TrustRecomputeRun,
     TrustSnapshot,
 )
+
+
+class Employment(models.Model):
+    """A position a researcher lists in a public record (ORCID employments), as imported."""
+
+    researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="employments")
+    source = models.CharField(max_length=20, default="orcid")
+    source_key = models.CharField(max_length=64)  # the ORCID put-code
+    organization_name = models.CharField(max_length=500)
+    institution = models.ForeignKey(
+        Institution, null=True, blank=True, on_delete=models.SET_NULL, related_name="employments"
+    )
+    department = models.CharField(max_length=500, blank=True)
+    role_title = models.CharField(max_length=500, blank=True)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["researcher", "source", "source_key"], name="employment_once_per_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role_title or 'Member'}, {self.organization_name}"

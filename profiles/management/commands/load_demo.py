@@ -1,4 +1,9 @@
-"""Load the demo data idempotently: `make run` calls this on every start."""
+"""Load the demo data idempotently: `make run` calls this on every start.
+
+The seed profile, then the real samples under `demo/`: OpenAlex works pages, author and
+institution records, the head of arXiv's bulk metadata and ORCID public records. Every importer
+is an upsert keyed on source ids, so a second run changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from works.importers.seed import seed_profile_import
+from works.services import records_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
+SAMPLES = [
+    ("openalex", DEMO_DIR / "openalex"),
+    ("arxiv", DEMO_DIR / "arxiv"),
+    ("orcid", DEMO_DIR / "orcid"),
+]
 
 
 class Command(BaseCommand):
     help = "Load the demo data (the seed profile and the real samples); safe to run again."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--seed-only", action="store_true", help="only the seed profile, not the samples"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = seed_profile_import(path=DEMO_DIR / "seed-profile.json")
@@ -22,3 +38,12 @@ class Command(BaseCommand):
             f"seed profile {result.researcher.slug}: {result.created_works} works created, "
             f"{result.existing_works} already present"
         )
+        if options["seed_only"]:
+            return
+        for source, path in SAMPLES:
+            if not path.exists():
+                continue
+            report = records_import(source=source, paths=[path], progress=False)
+            self.stdout.write(report.summary())
+            for error in report.errors:
+                self.stderr.write(f"skipped {error}")

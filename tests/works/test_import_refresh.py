@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import io
+from unittest import mock
+
+from profiles.models import Researcher
+from tests.works.importing import openalex_work, write_jsonl
+from works.importers.openalex import openalex_import
+from works.importers.report import Progress, TouchedResearchers
+from works.tasks import import_records
+
+
+def run(path, **options):
+    return openalex_import(paths=[path], progress=False, error_stream=io.StringIO(), **options)
+
+
+def test_an_import_bumps_and_enqueues_the_touched_researchers_on_commit(
+    db, tmp_path, django_capture_on_commit_callbacks
+):
+    bystander = Researcher.objects.create(slug="bystander", display_name="Not In The File")
+    path = write_jsonl(tmp_path / "w.jsonl", [openalex_work(1), openalex_work(2)])
+
+    with (
+        mock.patch("profiles.tasks.refresh_researchers.delay") as refresh,
+        mock.patch("graph.tasks.precompute_graph_slices.delay") as slices,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        report = run(path)
+
+    authors = set(Researcher.objects.filter(openalex_id__isnull=False).values_list("pk", flat=True))
+    assert len(authors) == 2 and report.researchers_touched == 2
+    assert callbacks, "enqueued on commit, not inside the import's transactions"
+    enqueued = {i for call in refresh.call_args_list for i in call.kwargs["researcher_ids"]}
+    assert enqueued == authors
+    assert {i for c in slices.call_args_list for i in c.kwargs["researcher_ids"]} == authors
+    assert set(
+        Researcher.objects.filter(pk__in=authors).values_list("data_version", flat=True)
+    ) == {2}
+    bystander.refresh_from_db()
+    assert bystander.data_version == 1
+
+    with (
+        mock.patch("profiles.tasks.refresh_researchers.delay") as again,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run(path)
+    assert not again.called
+
+
+def test_an_unreachable_broker_leaves_the_import_in_place_with_a_warning(
+    db, tmp_path, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    path = write_jsonl(tmp_path / "w.jsonl", [openalex_work(1)])
+    with (
+        mock.patch(
+            "profiles.tasks.refresh_researchers.delay", side_effect=OperationalError("down")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        report = run(path)
+
+    assert report.created == 1
+    assert any("not enqueued" in w for w in report.warnings)
+
+
+def test_progress_is_plain_periodic_lines_when_not_a_terminal():
+    stream = io.StringIO()
+    progress = Progress(total_bytes=1000, label="openalex", stream=stream, interval=0)
+
+    progress.update(done_bytes=500, records=50)
+    progress.close()
+
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("openalex: 50 records,")
+    assert "50.0% of input" in lines[0] and "ETA" in lines[0]
+    assert "\r" not in stream.getvalue()
+
+
+def test_touched_researchers_remember_each_id_once():
+    touched = TouchedResearchers()
+    touched.add([5, 900_000, 5, 17])
+
+    assert (len(touched), list(touched)) == (3, [5, 17, 900_000])
+
+
+def test_the_import_task_runs_the_import_and_returns_the_summary(db, tmp_path):
+    path = write_jsonl(tmp_path / "w.jsonl", [openalex_work(1), "not json"])
+
+    with mock.patch("works.importers.refresh.RefreshQueue._enqueue"):
+        result = import_records.apply(kwargs={"source": "openalex", "paths": [str(path)]}).get()
+
+    assert (result["created"], result["failed"]) == (1, 1)
+    assert len(result["errors"]) == 1
+    assert result["errors"][0].startswith(f"{path}:2: malformed JSON")

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+from profiles.models import Employment, Institution, Researcher, VerificationLevel
+from tests.factories import InstitutionFactory, ResearcherFactory
+from tests.works.importing import DEMO, snapshot
+from works.importers.orcid import orcid_import
+
+SPINELLIS = DEMO / "orcid" / "0000-0003-4231-1897.xml"
+
+
+def run(*paths: Path):
+    return orcid_import(
+        paths=list(paths), progress=False, enqueue_refresh=False, error_stream=io.StringIO()
+    )
+
+
+def test_it_attaches_names_and_employments_to_the_researcher_holding_the_orcid(db):
+    researcher = ResearcherFactory(
+        display_name="D. Spinellis",
+        openalex_id="A5000000001",
+        orcid="0000-0003-4231-1897",
+        verification_level=VerificationLevel.L1,
+    )
+    delft = InstitutionFactory(display_name="Delft University of Technology")
+    expected_jobs = SPINELLIS.read_text().count("<employment:employment-summary ")
+
+    report = run(SPINELLIS)
+
+    researcher.refresh_from_db()
+    assert (report.created, report.updated) == (0, 1)
+    assert "Diomidis Spinellis" in researcher.name_variants
+    assert researcher.employments.count() == expected_jobs
+    job = researcher.employments.get(role_title="Professor of Software Analytics")
+    assert (job.organization_name, job.institution, job.start_year) == (
+        "Delft University of Technology",
+        delft,
+        2020,
+    )
+    # The current job's institution becomes the affiliation of a record that had none.
+    assert researcher.affiliation == delft
+
+
+def test_an_unknown_orcid_creates_a_level_1_record_and_a_rerun_changes_nothing(db):
+    report = run(DEMO / "orcid")
+
+    # One of the eight files is ORCID's stand-in for a locked record: skipped, not failed.
+    assert report.ok and (report.created, report.skipped) == (7, 1)
+    norli = Researcher.objects.get(orcid="0000-0002-5878-603X")
+    assert (norli.display_name, norli.verification_level) == ("Norli Ali", VerificationLevel.L1)
+    before = snapshot(), list(Employment.objects.values_list())
+
+    again = run(DEMO / "orcid")
+
+    assert (again.created, again.updated) == (0, 0)
+    assert (snapshot(), list(Employment.objects.values_list())) == before
+
+
+def test_it_reads_records_inside_a_data_file_archive(db, tmp_path):
+    archive = tmp_path / "summaries.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(SPINELLIS, arcname="summaries/897/0000-0003-4231-1897.xml")
+
+    run(archive)
+
+    assert Researcher.objects.filter(orcid="0000-0003-4231-1897").exists()
+    assert not Institution.objects.exists()  # employments name organisations; none invented
+
+
+def test_malformed_xml_is_reported_with_its_line(db, tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text('<?xml version="1.0"?>\n<record:record xmlns:record="x">\n<oops>\n')
+
+    report = run(bad, SPINELLIS)
+
+    assert report.failed == 1 and report.created == 1
+    assert report.errors[0].path == str(bad)
+    assert report.errors[0].reason.startswith("malformed XML")

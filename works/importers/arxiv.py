@@ -1,0 +1,292 @@
+"""Import arXiv bulk metadata (the JSON Lines snapshot: `id`, `authors_parsed`, `categories`…).
+
+A record becomes a preprint with its arXiv id; its categories become topics (origin arXiv);
+its authors, known only by name, go through the conservative rule of `works.importers.names`.
+
+The same paper from OpenAlex and arXiv is one work. A record is matched to a stored work by its
+arXiv id, then the arXiv DOI `10.48550/arXiv.<id>`, then its journal DOI. When the stored work
+came from OpenAlex, OpenAlex stays authoritative for its content and author identities: the
+arXiv record only adds its arXiv id and categories. An arXiv-only work is rewritten when the
+record is newer (`update_date`); otherwise the record is skipped (a re-import is a no-op).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.db.models import Q
+
+from works.importers.fields import (
+    RecordError,
+    get_list,
+    get_str,
+    normalise_arxiv_id,
+    normalise_doi,
+)
+from works.importers.names import NameSlot, PaperAuthors, name_only_researchers
+from works.importers.openalex_load import BatchResult, remove_orphan_name_records
+from works.importers.pipeline import Keyed, run_pipeline
+from works.importers.reading import expand_paths
+from works.importers.refresh import RefreshQueue
+from works.importers.report import ImportReport
+from works.models import Authorship, Topic, TopicOrigin, Work, WorkTopic
+
+ARCHIVES = {
+    "astro-ph": "Astrophysics",
+    "cond-mat": "Condensed Matter",
+    "cs": "Computer Science",
+    "econ": "Economics",
+    "eess": "Electrical Engineering and Systems Science",
+    "gr-qc": "General Relativity and Quantum Cosmology",
+    "hep-ex": "High Energy Physics - Experiment",
+    "hep-lat": "High Energy Physics - Lattice",
+    "hep-ph": "High Energy Physics - Phenomenology",
+    "hep-th": "High Energy Physics - Theory",
+    "math": "Mathematics",
+    "math-ph": "Mathematical Physics",
+    "nlin": "Nonlinear Sciences",
+    "nucl-ex": "Nuclear Experiment",
+    "nucl-th": "Nuclear Theory",
+    "physics": "Physics",
+    "q-bio": "Quantitative Biology",
+    "q-fin": "Quantitative Finance",
+    "quant-ph": "Quantum Physics",
+    "stat": "Statistics",
+}
+
+
+@dataclass(slots=True)
+class ArxivRecord:
+    path: str
+    line: int
+    arxiv_id: str
+    doi: str | None
+    title: str
+    abstract: str
+    authors: list[tuple[str, str]]  # (display name "Given Family", match name "Family, Given")
+    categories: list[str]
+    venue: str
+    publication_date: date | None
+    updated_date: datetime | None
+
+
+def _collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def category_name(code: str) -> str:
+    archive, _, subject = code.partition(".")
+    name = ARCHIVES.get(archive, archive)
+    return f"{name} ({subject})" if subject else name
+
+
+def parse_arxiv(path: str, line: int, record: dict[str, Any]) -> ArxivRecord:
+    raw_id = get_str(record, "id", required=True)
+    assert raw_id is not None
+    arxiv_id = normalise_arxiv_id(raw_id)
+    if arxiv_id is None:
+        raise RecordError(f"id: not an arXiv id: {raw_id[:40]!r}")
+    title = get_str(record, "title", required=True)
+    assert title is not None
+    authors: list[tuple[str, str]] = []
+    parsed = record.get("authors_parsed")
+    if parsed is None:
+        raise RecordError("authors_parsed: required field missing")
+    for entry in get_list(record, "authors_parsed"):
+        if not isinstance(entry, list) or not all(isinstance(p, str) for p in entry):
+            raise RecordError("authors_parsed: expected lists of strings")
+        family = _collapse(entry[0]) if entry else ""
+        given = _collapse(entry[1]) if len(entry) > 1 else ""
+        suffix = _collapse(entry[2]) if len(entry) > 2 else ""
+        if not family:
+            continue
+        display = " ".join(p for p in (given, family, suffix) if p)
+        authors.append((display[:500], f"{family}, {given}" if given else family))
+    categories = (get_str(record, "categories") or "").split()
+    versions = get_list(record, "versions")
+    published: date | None = None
+    if versions and isinstance(versions[0], dict) and isinstance(versions[0].get("created"), str):
+        try:
+            published = parsedate_to_datetime(versions[0]["created"]).date()
+        except (TypeError, ValueError) as exc:
+            raise RecordError("versions[0].created: not a date") from exc
+    update = get_str(record, "update_date")
+    try:
+        updated = datetime.fromisoformat(update).replace(tzinfo=UTC) if update else None
+    except ValueError as exc:
+        raise RecordError(f"update_date: not a date: {update!r}") from exc
+    return ArxivRecord(
+        path=path,
+        line=line,
+        arxiv_id=arxiv_id,
+        doi=normalise_doi(record.get("doi")),
+        title=_collapse(title),
+        abstract=_collapse(get_str(record, "abstract") or ""),
+        authors=authors,
+        categories=list(dict.fromkeys(categories)),
+        venue=_collapse(get_str(record, "journal-ref", max_length=500) or "arXiv")[:500],
+        publication_date=published,
+        updated_date=updated,
+    )
+
+
+def _match(record: ArxivRecord) -> Work | None:
+    arxiv_doi = f"10.48550/arxiv.{record.arxiv_id.lower()}"
+    query = Q(arxiv_id=record.arxiv_id) | Q(doi=arxiv_doi)
+    if record.doi:
+        query |= Q(doi=record.doi)
+    candidates = list(Work.objects.select_for_update().filter(query))
+    for test in (
+        lambda w: w.arxiv_id == record.arxiv_id,
+        lambda w: w.doi == arxiv_doi,
+        lambda w: record.doi is not None and w.doi == record.doi,
+    ):
+        for work in candidates:
+            if test(work):
+                return work
+    return None
+
+
+def _set_topics(work: Work, categories: list[str]) -> bool:
+    wanted = []
+    for code in categories:
+        topic, _ = Topic.objects.get_or_create(
+            origin=TopicOrigin.ARXIV,
+            external_id=code[:100],
+            defaults={
+                "display_name": category_name(code)[:300],
+                "field": ARCHIVES.get(code.partition(".")[0], ""),
+            },
+        )
+        wanted.append(topic.pk)
+    have = set(
+        WorkTopic.objects.filter(work=work, topic__origin=TopicOrigin.ARXIV).values_list(
+            "topic_id", flat=True
+        )
+    )
+    if have == set(wanted):
+        return False
+    WorkTopic.objects.filter(work=work, topic__origin=TopicOrigin.ARXIV).exclude(
+        topic_id__in=wanted
+    ).delete()
+    WorkTopic.objects.bulk_create(
+        [WorkTopic(work=work, topic_id=t) for t in wanted if t not in have]
+    )
+    return True
+
+
+def _write_authorships(work: Work, record: ArxivRecord, result: BatchResult) -> None:
+    previous = set(Authorship.objects.filter(work=work).values_list("researcher_id", flat=True))
+    Authorship.objects.filter(work=work).delete()
+    slots = [
+        NameSlot(
+            key=(0, position),
+            name=match_name,
+            occurrence=f"arxiv-{record.arxiv_id}-{position}",
+            display=display,
+        )
+        for position, (display, match_name) in enumerate(record.authors)
+    ]
+    resolved, _ = name_only_researchers([PaperAuthors(known_researcher_ids=[], slots=slots)])
+    Authorship.objects.bulk_create(
+        [
+            Authorship(
+                work=work,
+                researcher_id=resolved[(0, position)],
+                position=position,
+                raw_author_name=display,
+            )
+            for position, (display, _match) in enumerate(record.authors)
+        ]
+    )
+    now = set(resolved.values())
+    result.touched |= previous | now
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        result.removed |= remove_orphan_name_records(cursor, previous - now)
+    result.touched -= result.removed
+
+
+def load_arxiv(records: list[ArxivRecord]) -> BatchResult:
+    result = BatchResult()
+    for record in records:
+        work = _match(record)
+        if work is not None and work.openalex_id:
+            changed = False
+            if work.arxiv_id is None and not Work.objects.filter(arxiv_id=record.arxiv_id).exists():
+                work.arxiv_id = record.arxiv_id
+                work.save(update_fields=["arxiv_id", "updated_at"])
+                changed = True
+            changed = _set_topics(work, record.categories) or changed
+            if changed:
+                result.updated += 1
+                result.touched |= set(work.authorships.values_list("researcher_id", flat=True))
+            else:
+                result.skipped += 1
+            continue
+        if work is not None and not (
+            work.updated_date is None
+            or (record.updated_date is not None and record.updated_date > work.updated_date)
+        ):
+            result.skipped += 1
+            continue
+        fields = {
+            "arxiv_id": record.arxiv_id,
+            "work_type": "preprint",
+            "publication_year": record.publication_date.year if record.publication_date else None,
+            "publication_date": record.publication_date,
+            "title": record.title,
+            "abstract": record.abstract,
+            "venue": record.venue,
+            "updated_date": record.updated_date,
+        }
+        if work is None:
+            doi = (
+                record.doi
+                if record.doi and not Work.objects.filter(doi=record.doi).exists()
+                else None
+            )
+            work = Work.objects.create(doi=doi, **fields)
+            result.created += 1
+        else:
+            for name, value in fields.items():
+                setattr(work, name, value)
+            work.save()
+            result.updated += 1
+        _set_topics(work, record.categories)
+        _write_authorships(work, record, result)
+    return result
+
+
+def _keyed(path: str, line: int, record: dict[str, Any]) -> Keyed:
+    parsed = parse_arxiv(path, line, record)
+    return Keyed("X", parsed.arxiv_id, parsed.updated_date, parsed, path, line)
+
+
+def arxiv_import(
+    *,
+    paths: Iterable[str | Path],
+    batch_size: int = 500,
+    progress: bool = True,
+    enqueue_refresh: bool = True,
+    error_stream: TextIO | None = None,
+) -> ImportReport:
+    """Upsert the arXiv bulk-metadata records under `paths` (JSON Lines, optionally gzipped)."""
+    report = ImportReport(source="arxiv", error_stream=error_stream)
+    return run_pipeline(
+        report=report,
+        paths=expand_paths(paths, suffixes=(".json", ".jsonl", ".gz")),
+        parse=_keyed,
+        loaders={"X": load_arxiv},
+        order=["X"],
+        batch_size=batch_size,
+        progress=progress,
+        refresh=RefreshQueue(report=report, enqueue=enqueue_refresh),
+    )

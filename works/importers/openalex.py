@@ -1,0 +1,81 @@
+"""Import OpenAlex records: works, authors, institutions, sources and topics, in any mix.
+
+Accepted shapes: API result pages (`{"meta", "results": […]}`), JSON Lines, the snapshot's
+gzipped part files (`…/updated_date=…/part_000.gz`, a directory is searched for them), single
+pretty-printed records. The entity kind is read from each record's id (W, A, I, S, T); other
+kinds (funders, publishers, concepts) are counted as skipped. Batches are loaded entities
+first, works last, so a work finds the authors and institutions of the same run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from works.importers.openalex_load import (
+    load_authors,
+    load_institutions,
+    load_sources,
+    load_topics,
+    load_works,
+)
+from works.importers.openalex_records import (
+    ParsedAuthor,
+    ParsedInstitution,
+    ParsedSource,
+    ParsedTopic,
+    ParsedWork,
+    parse_record,
+)
+from works.importers.pipeline import Keyed, run_pipeline
+from works.importers.reading import expand_paths
+from works.importers.refresh import RefreshQueue
+from works.importers.report import ImportReport
+
+SUFFIXES = (".json", ".jsonl", ".gz", ".ndjson")
+ORDER = ["I", "S", "T", "A", "W"]
+
+
+def _keyed(path: str, line: int, record: dict[str, Any]) -> Keyed | None:
+    parsed = parse_record(path, line, record)
+    if parsed is None:
+        return None
+    if isinstance(parsed, ParsedWork):
+        return Keyed("W", parsed.openalex_id, parsed.updated_date, parsed, path, line)
+    if isinstance(parsed, ParsedAuthor):
+        return Keyed("A", parsed.openalex_id, parsed.updated_date, parsed, path, line)
+    if isinstance(parsed, ParsedInstitution):
+        return Keyed("I", parsed.values[0], parsed.updated_date, parsed, path, line)
+    if isinstance(parsed, ParsedSource):
+        return Keyed("S", parsed.values[0], parsed.updated_date, parsed, path, line)
+    assert isinstance(parsed, ParsedTopic)
+    return Keyed("T", parsed.values[1], None, parsed, path, line)
+
+
+def openalex_import(
+    *,
+    paths: Iterable[str | Path],
+    batch_size: int = 2000,
+    progress: bool = True,
+    enqueue_refresh: bool = True,
+    error_stream: TextIO | None = None,
+) -> ImportReport:
+    """Upsert every OpenAlex record under `paths`; returns the counts and the bad records."""
+    report = ImportReport(source="openalex", error_stream=error_stream)
+    return run_pipeline(
+        report=report,
+        paths=expand_paths(paths, suffixes=SUFFIXES),
+        parse=_keyed,
+        loaders={
+            "W": load_works,
+            "A": load_authors,
+            "I": load_institutions,
+            "S": load_sources,
+            "T": load_topics,
+        },
+        order=ORDER,
+        batch_size=batch_size,
+        progress=progress,
+        refresh=RefreshQueue(report=report, enqueue=enqueue_refresh),
+    )

@@ -1,0 +1,672 @@
+"""Write a batch of parsed OpenAlex records: COPY into staging tables, then set-based upserts.
+
+Each batch runs in one transaction (the caller's `atomic`), so a work lands together with its
+authorships, topics and citation edges, or not at all. Staging tables are session-local
+(`TEMP`), emptied at the start of each batch.
+
+How a work is matched (the upsert key), in order: its OpenAlex id; else, among works not (yet)
+from OpenAlex — arXiv or seed records — its DOI, then its arXiv id. A matched work is rewritten
+only when the incoming record is newer (`updated_date`) or the stored work has never been seen
+from OpenAlex; otherwise the record is skipped, which is what makes a re-import a no-op.
+A rewrite replaces the work's authorships, topics and references. A DOI or arXiv id already held
+by another work is not copied onto this one (OpenAlex has duplicate records sharing a DOI; each
+stays a work, the identifier stays with the first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from works.importers.names import NameSlot, PaperAuthors, name_only_researchers
+from works.importers.openalex_records import (
+    InstitutionValues,
+    ParsedAuthor,
+    ParsedInstitution,
+    ParsedSource,
+    ParsedTopic,
+    ParsedWork,
+    SourceValues,
+    TopicValues,
+)
+
+IMPORT_LOCK = 0x62_7A_70_65_65_72  # "bzpeer": one writer of imported rows at a time
+
+STAGING = {
+    "stg_work": """k int, openalex_id text, doi text, arxiv_id text, work_type text,
+        publication_year int, publication_date date, title text, abstract text, language text,
+        source_oa text, venue text, cited_by_count int, updated_date timestamptz,
+        work_id bigint, state char(1)""",
+    "stg_author": """openalex_id text, orcid text, display_name text, slug text,
+        researcher_id bigint""",
+    "stg_authorship": """k int, position int, author_oa text, researcher_id bigint,
+        raw_author_name text, is_corresponding boolean""",
+    "stg_authorship_inst": "k int, position int, inst_oa text",
+    "stg_institution": """openalex_id text, ror_id text, display_name text, country_code text,
+        institution_type text, homepage_url text, domains text[], updated_date timestamptz""",
+    "stg_source": """openalex_id text, display_name text, issn_l text, source_type text,
+        updated_date timestamptz""",
+    "stg_topic": """origin text, external_id text, display_name text, subfield text, field text,
+        domain text""",
+    "stg_work_topic": "k int, origin text, external_id text, score float8",
+    "stg_citation": "k int, cited_oa text",
+    "stg_researcher": """openalex_id text, orcid text, display_name text, slug text,
+        name_variants text[], affiliation_oa text, updated_date timestamptz""",
+}
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    touched: set[int] = field(default_factory=set)
+    removed: set[int] = field(default_factory=set)
+
+
+def _prepare(cursor: Any) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+    for table, columns in STAGING.items():
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns})")
+    cursor.execute(f"TRUNCATE {', '.join(STAGING)}")
+
+
+def _copy(cursor: Any, table: str, columns: str, rows: Any) -> None:
+    raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+    with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _upsert_institutions(cursor: Any, institutions: dict[str, InstitutionValues]) -> None:
+    """Institutions seen inside works/authors: created if new, never overwrite a fuller record."""
+    if not institutions:
+        return
+    _copy(
+        cursor,
+        "stg_institution",
+        "openalex_id, ror_id, display_name, country_code, institution_type",
+        institutions.values(),
+    )
+    cursor.execute(
+        """
+        INSERT INTO profiles_institution
+            (openalex_id, ror_id, display_name, country_code, institution_type,
+             homepage_url, domains)
+        SELECT s.openalex_id,
+               CASE WHEN EXISTS (SELECT 1 FROM profiles_institution i WHERE i.ror_id = s.ror_id)
+                    THEN NULL ELSE s.ror_id END,
+               s.display_name, s.country_code, s.institution_type, '', '{}'
+        FROM stg_institution s
+        ORDER BY s.openalex_id
+        ON CONFLICT DO NOTHING
+        """
+    )
+
+
+def _upsert_sources(cursor: Any, sources: dict[str, SourceValues]) -> None:
+    if not sources:
+        return
+    _copy(cursor, "stg_source", "openalex_id, display_name, issn_l, source_type", sources.values())
+    cursor.execute(
+        """
+        INSERT INTO works_source (openalex_id, display_name, issn_l, source_type)
+        SELECT openalex_id, display_name, issn_l, source_type FROM stg_source
+        ORDER BY openalex_id
+        ON CONFLICT (openalex_id) DO NOTHING
+        """
+    )
+
+
+def _upsert_topics(cursor: Any, topics: dict[tuple[str, str], TopicValues]) -> None:
+    if not topics:
+        return
+    _copy(
+        cursor,
+        "stg_topic",
+        "origin, external_id, display_name, subfield, field, domain",
+        topics.values(),
+    )
+    cursor.execute(
+        """
+        INSERT INTO works_topic (origin, external_id, display_name, subfield, field, domain)
+        SELECT origin, external_id, display_name, subfield, field, domain FROM stg_topic
+        ORDER BY origin, external_id
+        ON CONFLICT (origin, external_id) DO NOTHING
+        """
+    )
+
+
+def _attach_by_orcid(cursor: Any, staging: str) -> None:
+    """A researcher first known from ORCID gets its OpenAlex id when an author carries the iD."""
+    cursor.execute(
+        f"""
+        UPDATE profiles_researcher r
+        SET openalex_id = s.openalex_id, verification_level = GREATEST(r.verification_level, 1)
+        FROM (SELECT DISTINCT ON (orcid) orcid, openalex_id FROM {staging}
+              WHERE orcid IS NOT NULL ORDER BY orcid, openalex_id) s
+        WHERE r.orcid = s.orcid AND r.openalex_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM profiles_researcher x WHERE x.openalex_id = s.openalex_id)
+        """
+    )
+
+
+def _fill_orcids(cursor: Any, staging: str) -> None:
+    cursor.execute(
+        f"""
+        UPDATE profiles_researcher r SET orcid = s.orcid
+        FROM (SELECT DISTINCT ON (orcid) orcid, openalex_id FROM {staging}
+              WHERE orcid IS NOT NULL ORDER BY orcid, openalex_id) s
+        WHERE r.openalex_id = s.openalex_id AND r.orcid IS NULL
+          AND NOT EXISTS (SELECT 1 FROM profiles_researcher x WHERE x.orcid = s.orcid)
+        RETURNING r.id
+        """
+    )
+
+
+def load_works(works: list[ParsedWork]) -> BatchResult:
+    """One batch of works (distinct OpenAlex ids), inside the caller's transaction."""
+    result = BatchResult()
+    with connection.cursor() as cursor:
+        _prepare(cursor)
+        _copy(
+            cursor,
+            "stg_work",
+            """k, openalex_id, doi, arxiv_id, work_type, publication_year, publication_date,
+               title, abstract, language, source_oa, venue, cited_by_count, updated_date""",
+            (
+                (
+                    k,
+                    w.openalex_id,
+                    w.doi,
+                    w.arxiv_id,
+                    w.work_type,
+                    w.publication_year,
+                    w.publication_date,
+                    w.title,
+                    w.abstract,
+                    w.language,
+                    w.source[0] if w.source else None,
+                    w.venue,
+                    w.cited_by_count,
+                    w.updated_date,
+                )
+                for k, w in enumerate(works)
+            ),
+        )
+        cursor.execute(
+            """
+            UPDATE stg_work s SET work_id = w.id,
+                state = CASE WHEN w.updated_date IS NULL OR s.updated_date > w.updated_date
+                             THEN 'u' ELSE 's' END
+            FROM works_work w WHERE w.openalex_id = s.openalex_id
+            """
+        )
+        for key in ("doi", "arxiv_id"):
+            cursor.execute(
+                f"""
+                UPDATE stg_work s SET work_id = w.id, state = 'u'
+                FROM works_work w
+                WHERE s.work_id IS NULL AND s.{key} IS NOT NULL AND w.{key} = s.{key}
+                  AND w.openalex_id IS NULL
+                """
+            )
+        # Two records matching one stored work: the first takes it, the others are new works.
+        cursor.execute(
+            """
+            UPDATE stg_work s SET work_id = NULL, state = NULL
+            FROM (SELECT k, row_number() OVER (PARTITION BY work_id ORDER BY k) AS n
+                  FROM stg_work WHERE state = 'u') d
+            WHERE d.k = s.k AND d.n > 1
+            """
+        )
+        cursor.execute(
+            """
+            UPDATE stg_work SET state = 'n',
+                work_id = nextval(pg_get_serial_sequence('works_work', 'id'))
+            WHERE work_id IS NULL
+            """
+        )
+        for key in ("doi", "arxiv_id"):
+            cursor.execute(
+                f"""
+                UPDATE stg_work s SET {key} = NULL
+                FROM (SELECT k, row_number() OVER (PARTITION BY {key} ORDER BY k) AS n
+                      FROM stg_work WHERE {key} IS NOT NULL AND state IN ('n', 'u')) d
+                WHERE d.k = s.k AND (d.n > 1 OR EXISTS (
+                    SELECT 1 FROM works_work w WHERE w.{key} = s.{key} AND w.id <> s.work_id))
+                """
+            )
+        cursor.execute("SELECT k, state FROM stg_work")
+        states = dict(cursor.fetchall())
+        changed = [(k, w) for k, w in enumerate(works) if states[k] in ("n", "u")]
+        result.created = sum(1 for s in states.values() if s == "n")
+        result.updated = sum(1 for s in states.values() if s == "u")
+        result.skipped = sum(1 for s in states.values() if s == "s")
+        if not changed:
+            return result
+
+        institutions: dict[str, InstitutionValues] = {}
+        sources: dict[str, SourceValues] = {}
+        topics: dict[tuple[str, str], TopicValues] = {}
+        authors: dict[str, tuple[str, str | None, str, str | None]] = {}
+        for _, w in changed:
+            for inst in w.institutions:
+                institutions.setdefault(inst[0], inst)
+            if w.source:
+                sources.setdefault(w.source[0], w.source)
+            for topic, _score in w.topics:
+                topics.setdefault((topic[0], topic[1]), topic)
+            for a in w.authorships:
+                if a.author_openalex_id and a.author_openalex_id not in authors:
+                    authors[a.author_openalex_id] = (
+                        a.author_openalex_id,
+                        a.orcid,
+                        a.display_name,
+                        a.slug,
+                    )
+        _upsert_institutions(cursor, institutions)
+        _upsert_sources(cursor, sources)
+        _upsert_topics(cursor, topics)
+
+        if authors:
+            _copy(cursor, "stg_author", "openalex_id, orcid, display_name, slug", authors.values())
+            _attach_by_orcid(cursor, "stg_author")
+            cursor.execute(
+                """
+                INSERT INTO profiles_researcher
+                    (slug, display_name, name_variants, headline, open_to_collaborate,
+                     openalex_id, verification_level, claim_status, data_version,
+                     created_at, updated_at)
+                SELECT slug, display_name, '{}', '', false, openalex_id, 1, 'unclaimed', 1,
+                       now(), now()
+                FROM stg_author ORDER BY openalex_id
+                ON CONFLICT DO NOTHING
+                """
+            )
+            _fill_orcids(cursor, "stg_author")
+            cursor.execute(
+                """
+                UPDATE stg_author s SET researcher_id = r.id
+                FROM profiles_researcher r WHERE r.openalex_id = s.openalex_id
+                """
+            )
+
+        # Rewritten works lose their previous authorships, topics and references.
+        cursor.execute(
+            """
+            DELETE FROM works_authorshipinstitution ai USING works_authorship a, stg_work s
+            WHERE ai.authorship_id = a.id AND a.work_id = s.work_id AND s.state = 'u'
+            """
+        )
+        cursor.execute(
+            """
+            DELETE FROM works_authorship a USING stg_work s
+            WHERE a.work_id = s.work_id AND s.state = 'u' RETURNING a.researcher_id
+            """
+        )
+        previous = {row[0] for row in cursor.fetchall()}
+        result.touched |= previous
+        cursor.execute(
+            """
+            DELETE FROM works_worktopic t USING stg_work s
+            WHERE t.work_id = s.work_id AND s.state = 'u'
+            """
+        )
+        cursor.execute(
+            """
+            DELETE FROM works_citation c USING stg_work s
+            WHERE c.citing_id = s.work_id AND s.state = 'u'
+            """
+        )
+        cursor.execute(
+            """
+            UPDATE works_work w SET
+                openalex_id = s.openalex_id, doi = COALESCE(s.doi, w.doi),
+                arxiv_id = COALESCE(s.arxiv_id, w.arxiv_id), work_type = s.work_type,
+                publication_year = s.publication_year, publication_date = s.publication_date,
+                title = s.title, abstract = s.abstract, language = s.language,
+                source_id = src.id, venue = s.venue, cited_by_count = s.cited_by_count,
+                updated_date = s.updated_date, updated_at = now()
+            FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
+            WHERE w.id = s.work_id AND s.state = 'u'
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO works_work
+                (id, openalex_id, doi, arxiv_id, work_type, publication_year, publication_date,
+                 title, abstract, language, source_id, venue, cited_by_count, updated_date,
+                 created_at, updated_at)
+            SELECT s.work_id, s.openalex_id, s.doi, s.arxiv_id, s.work_type, s.publication_year,
+                   s.publication_date, s.title, s.abstract, s.language, src.id, s.venue,
+                   s.cited_by_count, s.updated_date, now(), now()
+            FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
+            WHERE s.state = 'n'
+            """
+        )
+
+        _copy(
+            cursor,
+            "stg_authorship",
+            "k, position, author_oa, raw_author_name, is_corresponding",
+            (
+                (k, a.position, a.author_openalex_id, a.raw_author_name, a.is_corresponding)
+                for k, w in changed
+                for a in w.authorships
+                if a.author_openalex_id
+            ),
+        )
+        _resolve_name_only(cursor, changed, result)
+        cursor.execute(
+            """
+            INSERT INTO works_authorship
+                (work_id, researcher_id, position, raw_author_name, is_corresponding)
+            SELECT w.work_id, COALESCE(s.researcher_id, a.researcher_id), s.position,
+                   s.raw_author_name, s.is_corresponding
+            FROM stg_authorship s
+            JOIN stg_work w ON w.k = s.k
+            LEFT JOIN stg_author a ON a.openalex_id = s.author_oa
+            WHERE COALESCE(s.researcher_id, a.researcher_id) IS NOT NULL
+            RETURNING researcher_id
+            """
+        )
+        current = {row[0] for row in cursor.fetchall()}
+        result.touched |= current
+        _copy(
+            cursor,
+            "stg_authorship_inst",
+            "k, position, inst_oa",
+            (
+                (k, a.position, inst)
+                for k, w in changed
+                for a in w.authorships
+                for inst in a.institution_ids
+            ),
+        )
+        cursor.execute(
+            """
+            INSERT INTO works_authorshipinstitution (authorship_id, institution_id)
+            SELECT DISTINCT a.id, i.id
+            FROM stg_authorship_inst s
+            JOIN stg_work w ON w.k = s.k
+            JOIN works_authorship a ON a.work_id = w.work_id AND a.position = s.position
+            JOIN profiles_institution i ON i.openalex_id = s.inst_oa
+            """
+        )
+        _copy(
+            cursor,
+            "stg_work_topic",
+            "k, origin, external_id, score",
+            ((k, t[0], t[1], score) for k, w in changed for t, score in w.topics),
+        )
+        cursor.execute(
+            """
+            INSERT INTO works_worktopic (work_id, topic_id, score)
+            SELECT w.work_id, t.id, s.score
+            FROM stg_work_topic s
+            JOIN stg_work w ON w.k = s.k
+            JOIN works_topic t ON t.origin = s.origin AND t.external_id = s.external_id
+            """
+        )
+        _copy(
+            cursor,
+            "stg_citation",
+            "k, cited_oa",
+            ((k, cited) for k, w in changed for cited in w.references),
+        )
+        cursor.execute(
+            """
+            INSERT INTO works_citation (citing_id, cited_openalex_id, cited_id)
+            SELECT w.work_id, s.cited_oa, cw.id
+            FROM stg_citation s
+            JOIN stg_work w ON w.k = s.k
+            LEFT JOIN works_work cw ON cw.openalex_id = s.cited_oa
+            """
+        )
+        # Edges imported earlier towards works that arrive only now.
+        cursor.execute(
+            """
+            UPDATE works_citation c SET cited_id = s.work_id
+            FROM stg_work s
+            WHERE s.state = 'n' AND c.cited_openalex_id = s.openalex_id AND c.cited_id IS NULL
+            """
+        )
+        result.removed = remove_orphan_name_records(cursor, previous - current)
+        result.touched -= result.removed
+    return result
+
+
+def _resolve_name_only(
+    cursor: Any, changed: list[tuple[int, ParsedWork]], result: BatchResult
+) -> None:
+    papers: list[PaperAuthors] = []
+    for k, w in changed:
+        slots = [
+            NameSlot(
+                key=(k, a.position), name=a.display_name, occurrence=f"{w.openalex_id}-{a.position}"
+            )
+            for a in w.authorships
+            if not a.author_openalex_id
+        ]
+        if slots:
+            papers.append(PaperAuthors(known_researcher_ids=[], slots=slots))
+    if not papers:
+        return
+    # Co-authors identified by id are the evidence for the name rule.
+    cursor.execute(
+        """
+        SELECT s.k, a.researcher_id FROM stg_authorship s
+        JOIN stg_author a ON a.openalex_id = s.author_oa
+        WHERE a.researcher_id IS NOT NULL
+        """
+    )
+    known: dict[int, list[int]] = {}
+    for k, researcher_id in cursor.fetchall():
+        known.setdefault(k, []).append(researcher_id)
+    for paper in papers:
+        paper.known_researcher_ids = known.get(paper.slots[0].key[0], [])
+    resolved, _created = name_only_researchers(papers)
+    names = {(k, a.position): a for k, w in changed for a in w.authorships}
+    _copy(
+        cursor,
+        "stg_authorship",
+        "k, position, researcher_id, raw_author_name, is_corresponding",
+        (
+            (key[0], key[1], researcher_id, names[key].raw_author_name, names[key].is_corresponding)
+            for key, researcher_id in resolved.items()
+        ),
+    )
+
+
+def remove_orphan_name_records(cursor: Any, candidates: set[int]) -> set[int]:
+    """Name-only (L0) records left without any authorship by a rewrite, unclaimed and unfollowed.
+
+    They stood for one person on one paper; the rewritten paper now names that person through
+    its new source (an OpenAlex author id), so the L0 stand-in has nothing left to say.
+    """
+    if not candidates:
+        return set()
+    from profiles.models import ClaimStatus, Researcher, VerificationLevel
+
+    orphans = set(
+        Researcher.objects.filter(
+            pk__in=candidates,
+            verification_level=VerificationLevel.L0,
+            claim_status=ClaimStatus.UNCLAIMED,
+            authorships__isnull=True,
+            follows__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    if orphans:
+        Researcher.objects.filter(pk__in=orphans).delete()
+    return orphans
+
+
+# --- standalone entity records -------------------------------------------------------------
+
+
+def load_institutions(items: list[ParsedInstitution]) -> BatchResult:
+    result = BatchResult()
+    with connection.cursor() as cursor:
+        _prepare(cursor)
+        _copy(
+            cursor,
+            "stg_institution",
+            """openalex_id, ror_id, display_name, country_code, institution_type, homepage_url,
+               domains, updated_date""",
+            ((*i.values, i.homepage_url, i.domains, i.updated_date) for i in items),
+        )
+        cursor.execute(
+            """
+            UPDATE stg_institution s SET ror_id = NULL
+            WHERE EXISTS (SELECT 1 FROM profiles_institution i
+                          WHERE i.ror_id = s.ror_id AND i.openalex_id <> s.openalex_id)
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO profiles_institution AS i
+                (openalex_id, ror_id, display_name, country_code, institution_type,
+                 homepage_url, domains, updated_date)
+            SELECT openalex_id, ror_id, display_name, country_code, institution_type,
+                   homepage_url, domains, updated_date
+            FROM stg_institution ORDER BY openalex_id
+            ON CONFLICT (openalex_id) DO UPDATE SET
+                ror_id = COALESCE(EXCLUDED.ror_id, i.ror_id),
+                display_name = EXCLUDED.display_name, country_code = EXCLUDED.country_code,
+                institution_type = EXCLUDED.institution_type,
+                homepage_url = EXCLUDED.homepage_url, domains = EXCLUDED.domains,
+                updated_date = EXCLUDED.updated_date
+            WHERE i.updated_date IS NULL OR EXCLUDED.updated_date > i.updated_date
+            RETURNING (xmax = 0)
+            """
+        )
+        inserted = [row[0] for row in cursor.fetchall()]
+    result.created = sum(inserted)
+    result.updated = len(inserted) - result.created
+    result.skipped = len(items) - len(inserted)
+    return result
+
+
+def load_sources(items: list[ParsedSource]) -> BatchResult:
+    result = BatchResult()
+    with connection.cursor() as cursor:
+        _prepare(cursor)
+        _copy(
+            cursor,
+            "stg_source",
+            "openalex_id, display_name, issn_l, source_type, updated_date",
+            ((*s.values, s.updated_date) for s in items),
+        )
+        cursor.execute(
+            """
+            INSERT INTO works_source AS o (openalex_id, display_name, issn_l, source_type,
+                                           updated_date)
+            SELECT openalex_id, display_name, issn_l, source_type, updated_date
+            FROM stg_source ORDER BY openalex_id
+            ON CONFLICT (openalex_id) DO UPDATE SET
+                display_name = EXCLUDED.display_name, issn_l = EXCLUDED.issn_l,
+                source_type = EXCLUDED.source_type, updated_date = EXCLUDED.updated_date
+            WHERE o.updated_date IS NULL OR EXCLUDED.updated_date > o.updated_date
+            RETURNING (xmax = 0)
+            """
+        )
+        inserted = [row[0] for row in cursor.fetchall()]
+    result.created = sum(inserted)
+    result.updated = len(inserted) - result.created
+    result.skipped = len(items) - len(inserted)
+    return result
+
+
+def load_topics(items: list[ParsedTopic]) -> BatchResult:
+    result = BatchResult()
+    with connection.cursor() as cursor:
+        _prepare(cursor)
+        _copy(
+            cursor,
+            "stg_topic",
+            "origin, external_id, display_name, subfield, field, domain",
+            (t.values for t in items),
+        )
+        cursor.execute(
+            """
+            INSERT INTO works_topic AS t (origin, external_id, display_name, subfield, field,
+                                          domain)
+            SELECT origin, external_id, display_name, subfield, field, domain
+            FROM stg_topic ORDER BY origin, external_id
+            ON CONFLICT (origin, external_id) DO UPDATE SET
+                display_name = EXCLUDED.display_name, subfield = EXCLUDED.subfield,
+                field = EXCLUDED.field, domain = EXCLUDED.domain
+            WHERE (t.display_name, t.subfield, t.field, t.domain)
+                IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.subfield, EXCLUDED.field,
+                                  EXCLUDED.domain)
+            RETURNING (xmax = 0)
+            """
+        )
+        inserted = [row[0] for row in cursor.fetchall()]
+    result.created = sum(inserted)
+    result.updated = len(inserted) - result.created
+    result.skipped = len(items) - len(inserted)
+    return result
+
+
+def load_authors(items: list[ParsedAuthor]) -> BatchResult:
+    """Author records: names, variants, ORCID and last known institution; newest record wins."""
+    result = BatchResult()
+    with connection.cursor() as cursor:
+        _prepare(cursor)
+        _upsert_institutions(
+            cursor, {a.affiliation[0]: a.affiliation for a in items if a.affiliation}
+        )
+        _copy(
+            cursor,
+            "stg_researcher",
+            "openalex_id, orcid, display_name, slug, name_variants, affiliation_oa, updated_date",
+            (
+                (
+                    a.openalex_id,
+                    a.orcid,
+                    a.display_name,
+                    a.slug,
+                    a.name_variants,
+                    a.affiliation[0] if a.affiliation else None,
+                    a.updated_date,
+                )
+                for a in items
+            ),
+        )
+        _attach_by_orcid(cursor, "stg_researcher")
+        cursor.execute(
+            """
+            INSERT INTO profiles_researcher AS r
+                (slug, display_name, name_variants, headline, open_to_collaborate, openalex_id,
+                 verification_level, claim_status, data_version, affiliation_id,
+                 source_updated_date, created_at, updated_at)
+            SELECT s.slug, s.display_name, s.name_variants, '', false, s.openalex_id, 1,
+                   'unclaimed', 1, i.id, s.updated_date, now(), now()
+            FROM stg_researcher s
+            LEFT JOIN profiles_institution i ON i.openalex_id = s.affiliation_oa
+            ORDER BY s.openalex_id
+            ON CONFLICT (openalex_id) DO UPDATE SET
+                display_name = EXCLUDED.display_name,
+                name_variants = ARRAY(
+                    SELECT DISTINCT unnest(r.name_variants || EXCLUDED.name_variants) ORDER BY 1),
+                affiliation_id = CASE WHEN r.claim_status = 'claimed' THEN r.affiliation_id
+                                      ELSE COALESCE(EXCLUDED.affiliation_id, r.affiliation_id) END,
+                source_updated_date = EXCLUDED.source_updated_date, updated_at = now()
+            WHERE r.source_updated_date IS NULL
+               OR EXCLUDED.source_updated_date > r.source_updated_date
+            RETURNING r.id, (xmax = 0)
+            """
+        )
+        rows = cursor.fetchall()
+        _fill_orcids(cursor, "stg_researcher")
+        result.touched |= {row[0] for row in cursor.fetchall()}
+    result.touched |= {row[0] for row in rows}
+    result.created = sum(1 for row in rows if row[1])
+    result.updated = len(rows) - result.created
+    result.skipped = len(items) - len(rows)
+    return result

@@ -1,0 +1,449 @@
+"""OpenAlex records (works, authors, institutions, sources, topics) → checked, flat values.
+
+Both schemas are read: the old one (`host_venue`, `alternate_host_venues`, `concepts`) and the
+new one (`primary_location`, `locations`, `topics`). A work's venue is its primary location's
+source, else its host venue; its topics are its OpenAlex topics, or, for records that have none
+(old records), its concepts with a score of at least `CONCEPT_MIN_SCORE`. Its arXiv id comes from
+`ids.arxiv`, a DOI `10.48550/arXiv.X`, or an arXiv URL among its locations/venues; that is how
+the same paper from arXiv and OpenAlex becomes one work. The abstract is rebuilt from
+`abstract_inverted_index` (word positions → words in order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from works.importers.fields import (
+    RecordError,
+    arxiv_id_from_doi,
+    arxiv_id_from_url,
+    get_dict,
+    get_int,
+    get_list,
+    get_str,
+    normalise_arxiv_id,
+    normalise_doi,
+    normalise_orcid,
+    normalise_ror,
+    openalex_optional_id,
+    openalex_short_id,
+    parse_date,
+    parse_timestamp,
+    researcher_slug,
+)
+
+CONCEPT_MIN_SCORE = 0.3
+
+# (openalex_id, ror_id, display_name, country_code, institution_type)
+InstitutionValues = tuple[str, str | None, str, str, str]
+# (openalex_id, display_name, issn_l, source_type)
+SourceValues = tuple[str, str, str, str]
+# (origin, external_id, display_name, subfield, field, domain)
+TopicValues = tuple[str, str, str, str, str, str]
+
+
+@dataclass(slots=True)
+class ParsedAuthorship:
+    position: int
+    author_openalex_id: str | None  # None: known by name only
+    orcid: str | None
+    display_name: str
+    slug: str | None
+    raw_author_name: str
+    is_corresponding: bool
+    institution_ids: list[str]
+
+
+@dataclass(slots=True)
+class ParsedWork:
+    path: str
+    line: int
+    openalex_id: str
+    doi: str | None
+    arxiv_id: str | None
+    work_type: str
+    publication_year: int | None
+    publication_date: date | None
+    title: str
+    abstract: str
+    language: str
+    venue: str
+    cited_by_count: int
+    updated_date: datetime | None
+    source: SourceValues | None
+    authorships: list[ParsedAuthorship] = field(default_factory=list)
+    institutions: list[InstitutionValues] = field(default_factory=list)
+    topics: list[tuple[TopicValues, float]] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedAuthor:
+    path: str
+    line: int
+    openalex_id: str
+    orcid: str | None
+    display_name: str
+    slug: str
+    name_variants: list[str]
+    affiliation: InstitutionValues | None
+    updated_date: datetime | None
+
+
+@dataclass(slots=True)
+class ParsedInstitution:
+    path: str
+    line: int
+    values: InstitutionValues
+    homepage_url: str
+    domains: list[str]
+    updated_date: datetime | None
+
+
+@dataclass(slots=True)
+class ParsedSource:
+    path: str
+    line: int
+    values: SourceValues
+    updated_date: datetime | None
+
+
+@dataclass(slots=True)
+class ParsedTopic:
+    path: str
+    line: int
+    values: TopicValues
+
+
+Parsed = ParsedWork | ParsedAuthor | ParsedInstitution | ParsedSource | ParsedTopic
+
+
+def entity_kind(record: dict[str, Any]) -> str:
+    """W, A, I, S, T (or another OpenAlex letter) from the record's id; bad input otherwise."""
+    value = record.get("id")
+    if value is None or value == "":
+        raise RecordError("id: required field missing")
+    if not isinstance(value, str):
+        raise RecordError(f"id: expected a string, got {type(value).__name__}")
+    short = openalex_optional_id(value, prefix=value.rstrip("/").rsplit("/", 1)[-1][:1].upper())
+    if short is None:
+        raise RecordError(f"id: not an OpenAlex id: {value[:80]!r}")
+    return short[0]
+
+
+def parse_record(path: str, line: int, record: dict[str, Any]) -> Parsed | None:
+    """The record's entity, checked; None for an entity kind we do not import (e.g. funders)."""
+    kind = entity_kind(record)
+    if kind == "W":
+        return parse_work(path, line, record)
+    if kind == "A":
+        return parse_author(path, line, record)
+    if kind == "I":
+        return parse_institution(path, line, record)
+    if kind == "S":
+        return parse_source(path, line, record)
+    if kind == "T":
+        return parse_topic(path, line, record)
+    return None
+
+
+def rebuild_abstract(index: Any) -> str:
+    """Words back in the order of their positions in the inverted index."""
+    if index is None:
+        return ""
+    if not isinstance(index, dict):
+        raise RecordError(
+            f"abstract_inverted_index: expected an object, got {type(index).__name__}"
+        )
+    placed: list[tuple[int, str]] = []
+    for word, positions in index.items():
+        if not isinstance(positions, list):
+            raise RecordError("abstract_inverted_index: positions must be lists of integers")
+        for position in positions:
+            if isinstance(position, bool) or not isinstance(position, int):
+                raise RecordError("abstract_inverted_index: positions must be lists of integers")
+            placed.append((position, word))
+    placed.sort()
+    return " ".join(word for _, word in placed)
+
+
+def embedded_institution(value: Any) -> InstitutionValues | None:
+    if not isinstance(value, dict):
+        return None
+    openalex_id = openalex_optional_id(value.get("id"), prefix="I")
+    name = value.get("display_name")
+    if openalex_id is None or not isinstance(name, str) or not name:
+        return None
+    country = value.get("country_code")
+    kind = value.get("type")
+    return (
+        openalex_id,
+        normalise_ror(value.get("ror")),
+        name[:500],
+        country[:2] if isinstance(country, str) else "",
+        kind[:50] if isinstance(kind, str) else "",
+    )
+
+
+def embedded_source(value: Any) -> SourceValues | None:
+    if not isinstance(value, dict):
+        return None
+    openalex_id = openalex_optional_id(value.get("id"), prefix="S")
+    name = value.get("display_name")
+    if openalex_id is None or not isinstance(name, str) or not name:
+        return None
+    issn_l = value.get("issn_l")
+    kind = value.get("type")
+    return (
+        openalex_id,
+        name[:500],
+        issn_l[:9] if isinstance(issn_l, str) else "",
+        kind[:50] if isinstance(kind, str) else "",
+    )
+
+
+def _name_of(value: Any) -> str:
+    if isinstance(value, dict) and isinstance(value.get("display_name"), str):
+        return value["display_name"][:300]
+    return ""
+
+
+def embedded_topic(value: Any) -> tuple[TopicValues, float] | None:
+    if not isinstance(value, dict):
+        return None
+    external = openalex_optional_id(value.get("id"), prefix="T")
+    name = value.get("display_name")
+    if external is None or not isinstance(name, str) or not name:
+        return None
+    score = value.get("score")
+    return (
+        (
+            "openalex",
+            external,
+            name[:300],
+            _name_of(value.get("subfield")),
+            _name_of(value.get("field")),
+            _name_of(value.get("domain")),
+        ),
+        float(score) if isinstance(score, int | float) else 1.0,
+    )
+
+
+def embedded_concept(value: Any) -> tuple[TopicValues, float] | None:
+    if not isinstance(value, dict):
+        return None
+    external = openalex_optional_id(value.get("id"), prefix="C")
+    name = value.get("display_name")
+    score = value.get("score")
+    if external is None or not isinstance(name, str) or not name:
+        return None
+    score = float(score) if isinstance(score, int | float) else 0.0
+    if score < CONCEPT_MIN_SCORE:
+        return None
+    return ("openalex_concept", external, name[:300], "", "", ""), score
+
+
+def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
+    openalex_id = openalex_short_id(record.get("id"), key="id", prefix="W")
+    title = get_str(record, "title") or get_str(record, "display_name")
+    if not title or not title.strip():
+        raise RecordError("title: required field missing")
+    ids = get_dict(record, "ids") or {}
+    doi = normalise_doi(record.get("doi")) or normalise_doi(ids.get("doi"))
+    primary = get_dict(record, "primary_location")
+    host_venue = get_dict(record, "host_venue")
+    locations = get_list(record, "locations")
+    alternates = get_list(record, "alternate_host_venues")
+
+    arxiv_id = None
+    if isinstance(ids.get("arxiv"), str):
+        arxiv_id = arxiv_id_from_url(ids["arxiv"]) or normalise_arxiv_id(ids["arxiv"])
+    arxiv_id = arxiv_id or arxiv_id_from_doi(doi)
+    if arxiv_id is None:
+        for location in [primary, host_venue, *locations, *alternates]:
+            if isinstance(location, dict):
+                arxiv_id = (
+                    arxiv_id_from_url(location.get("landing_page_url"))
+                    or arxiv_id_from_url(location.get("pdf_url"))
+                    or arxiv_id_from_url(location.get("url"))
+                )
+                if arxiv_id:
+                    break
+
+    source = embedded_source(primary.get("source")) if primary else None
+    if source is None and host_venue:
+        source = embedded_source(host_venue)
+    venue = source[1] if source else ""
+    if not venue and host_venue and isinstance(host_venue.get("display_name"), str):
+        venue = host_venue["display_name"][:500]
+
+    year = get_int(record, "publication_year", minimum=0)
+    if year is not None and year > 32767:
+        raise RecordError(f"publication_year: out of range: {year}")
+
+    work = ParsedWork(
+        path=path,
+        line=line,
+        openalex_id=openalex_id,
+        doi=doi,
+        arxiv_id=arxiv_id,
+        work_type=(get_str(record, "type", max_length=50) or "article"),
+        publication_year=year,
+        publication_date=parse_date(record.get("publication_date"), key="publication_date"),
+        title=title.strip(),
+        abstract=rebuild_abstract(record.get("abstract_inverted_index")),
+        language=get_str(record, "language", max_length=10) or "",
+        venue=venue,
+        cited_by_count=get_int(record, "cited_by_count", minimum=0) or 0,
+        updated_date=parse_timestamp(record.get("updated_date"), key="updated_date"),
+        source=source,
+    )
+
+    institutions: dict[str, InstitutionValues] = {}
+    seen_authors: set[str] = set()
+    for raw in get_list(record, "authorships"):
+        if not isinstance(raw, dict):
+            raise RecordError("authorships: each authorship must be an object")
+        author = raw.get("author")
+        if not isinstance(author, dict):
+            raise RecordError("authorships[].author: required object missing")
+        author_id = openalex_optional_id(author.get("id"), prefix="A")
+        if author_id is not None and author_id in seen_authors:
+            continue  # listed twice: one authorship per (work, researcher)
+        name = author.get("display_name") or raw.get("raw_author_name")
+        if not isinstance(name, str) or not name.strip():
+            if author_id is None:
+                continue  # neither id nor name: nothing to attach
+            name = author_id
+        raw_name = raw.get("raw_author_name")
+        inst_ids: list[str] = []
+        for inst in raw.get("institutions") or []:
+            values = embedded_institution(inst)
+            if values is not None and values[0] not in inst_ids:
+                institutions.setdefault(values[0], values)
+                inst_ids.append(values[0])
+        if author_id is not None:
+            seen_authors.add(author_id)
+        work.authorships.append(
+            ParsedAuthorship(
+                position=len(work.authorships),
+                author_openalex_id=author_id,
+                orcid=normalise_orcid(author.get("orcid")),
+                display_name=name.strip()[:500],
+                slug=researcher_slug(name, author_id) if author_id else None,
+                raw_author_name=(raw_name if isinstance(raw_name, str) else name)[:500],
+                is_corresponding=raw.get("is_corresponding") is True,
+                institution_ids=inst_ids,
+            )
+        )
+    work.institutions = list(institutions.values())
+
+    topics = [t for t in map(embedded_topic, get_list(record, "topics")) if t is not None]
+    if not topics:
+        topics = [c for c in map(embedded_concept, get_list(record, "concepts")) if c is not None]
+    seen_topics: set[str] = set()
+    for topic in topics:
+        if topic[0][1] not in seen_topics:
+            seen_topics.add(topic[0][1])
+            work.topics.append(topic)
+
+    references: dict[str, None] = {}
+    for ref in get_list(record, "referenced_works"):
+        cited = openalex_optional_id(ref, prefix="W")
+        if cited is None:
+            raise RecordError("referenced_works: expected OpenAlex work ids")
+        if cited != openalex_id:
+            references[cited] = None
+    work.references = list(references)
+    return work
+
+
+def parse_author(path: str, line: int, record: dict[str, Any]) -> ParsedAuthor:
+    openalex_id = openalex_short_id(record.get("id"), key="id", prefix="A")
+    name = get_str(record, "display_name", required=True)
+    assert name is not None
+    ids = get_dict(record, "ids") or {}
+    variants = [
+        v[:500]
+        for v in get_list(record, "display_name_alternatives")
+        if isinstance(v, str) and v.strip() and v != name
+    ]
+    last_known = get_list(record, "last_known_institutions")
+    affiliation = embedded_institution(last_known[0]) if last_known else None
+    if affiliation is None:
+        affiliation = embedded_institution(record.get("last_known_institution"))
+    return ParsedAuthor(
+        path=path,
+        line=line,
+        openalex_id=openalex_id,
+        orcid=normalise_orcid(record.get("orcid")) or normalise_orcid(ids.get("orcid")),
+        display_name=name.strip()[:500],
+        slug=researcher_slug(name, openalex_id),
+        name_variants=sorted(set(variants)),
+        affiliation=affiliation,
+        updated_date=parse_timestamp(record.get("updated_date"), key="updated_date"),
+    )
+
+
+def parse_institution(path: str, line: int, record: dict[str, Any]) -> ParsedInstitution:
+    openalex_id = openalex_short_id(record.get("id"), key="id", prefix="I")
+    name = get_str(record, "display_name", required=True, max_length=500)
+    assert name is not None
+    homepage = get_str(record, "homepage_url", max_length=500) or ""
+    domains: list[str] = []
+    if homepage:
+        host = homepage.split("://", 1)[-1].split("/", 1)[0].lower()
+        host = host.removeprefix("www.")
+        if host:
+            domains.append(host[:255])
+    return ParsedInstitution(
+        path=path,
+        line=line,
+        values=(
+            openalex_id,
+            normalise_ror(record.get("ror")),
+            name,
+            get_str(record, "country_code", max_length=2) or "",
+            get_str(record, "type", max_length=50) or "",
+        ),
+        homepage_url=homepage,
+        domains=domains,
+        updated_date=parse_timestamp(record.get("updated_date"), key="updated_date"),
+    )
+
+
+def parse_source(path: str, line: int, record: dict[str, Any]) -> ParsedSource:
+    openalex_id = openalex_short_id(record.get("id"), key="id", prefix="S")
+    name = get_str(record, "display_name", required=True, max_length=500)
+    assert name is not None
+    return ParsedSource(
+        path=path,
+        line=line,
+        values=(
+            openalex_id,
+            name,
+            get_str(record, "issn_l", max_length=9) or "",
+            get_str(record, "type", max_length=50) or "",
+        ),
+        updated_date=parse_timestamp(record.get("updated_date"), key="updated_date"),
+    )
+
+
+def parse_topic(path: str, line: int, record: dict[str, Any]) -> ParsedTopic:
+    external = openalex_short_id(record.get("id"), key="id", prefix="T")
+    name = get_str(record, "display_name", required=True, max_length=300)
+    assert name is not None
+    return ParsedTopic(
+        path=path,
+        line=line,
+        values=(
+            "openalex",
+            external,
+            name,
+            _name_of(get_dict(record, "subfield")),
+            _name_of(get_dict(record, "field")),
+            _name_of(get_dict(record, "domain")),
+        ),
+    )

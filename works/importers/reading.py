@@ -1,0 +1,172 @@
+"""Read the record shapes users have: JSON Lines, gzipped part files, API pages, single records.
+
+`iter_json_records(paths)` streams `(path, line, record)` for every record, and
+`(path, line, BadLine)` for a line that is not a JSON object; the line number of a JSON Lines file
+is its line, that of a record in a whole-file document (an API page `{"meta", "results": […]}`,
+a JSON array, or one pretty-printed record) is its 1-based index in the document. Whole-file
+parsing is used only for small files whose first line is not a complete JSON value; everything
+else streams line by line, so memory stays flat whatever the file size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+WHOLE_FILE_LIMIT = 256 * 1024 * 1024  # larger documents must be JSON Lines
+
+
+@dataclass(frozen=True)
+class BadLine:
+    reason: str
+
+
+@dataclass
+class InputPosition:
+    """Bytes of (compressed) input consumed so far, across all paths, for progress reporting."""
+
+    done_before: int = 0
+    raw: IO[bytes] | None = None
+
+    @property
+    def done(self) -> int:
+        return self.done_before + (self.raw.tell() if self.raw is not None else 0)
+
+
+def expand_paths(paths: Iterable[str | Path], *, suffixes: tuple[str, ...]) -> list[Path]:
+    """Files as given, and the matching files under any directory (a snapshot tree), sorted."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.name.endswith(suffixes) and not p.name.startswith(".")
+                )
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def total_size(paths: Iterable[Path]) -> int:
+    return sum(p.stat().st_size for p in paths if p.exists())
+
+
+def _open_text_lines(raw: IO[bytes], path: Path) -> IO[bytes]:
+    if path.name.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def iter_json_records(
+    paths: Iterable[Path], position: InputPosition | None = None
+) -> Iterator[tuple[str, int, dict[str, Any] | BadLine]]:
+    position = position or InputPosition()
+    for path in paths:
+        name = str(path)
+        try:
+            raw = path.open("rb")
+        except OSError as exc:
+            yield name, 0, BadLine(f"cannot open: {exc.strerror or exc}")
+            continue
+        position.raw = raw
+        try:
+            yield from _iter_file(raw, path, name)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            yield name, 0, BadLine(f"cannot read: {exc}")
+        finally:
+            position.done_before += path.stat().st_size
+            position.raw = None
+            raw.close()
+
+
+def _iter_file(
+    raw: IO[bytes], path: Path, name: str
+) -> Iterator[tuple[str, int, dict[str, Any] | BadLine]]:
+    stream = _open_text_lines(raw, path)
+    first = stream.readline()
+    blank = 0
+    while first and not first.strip():
+        blank += 1
+        first = stream.readline()
+    if not first:
+        return
+    try:
+        first_value: Any = orjson.loads(first)
+        whole_file = False
+    except orjson.JSONDecodeError:
+        whole_file = True
+    if whole_file and path.stat().st_size <= WHOLE_FILE_LIMIT:
+        rest = stream.read()
+        try:
+            document = orjson.loads(first + rest)
+        except orjson.JSONDecodeError:
+            # Not one document either: treat it as JSON Lines and report each bad line.
+            yield from _iter_lines(io.BytesIO(first + rest), name)
+            return
+        yield from _document_records(document, name)
+        return
+    if not whole_file and isinstance(first_value, dict) and _is_api_page(first_value):
+        yield from _document_records(first_value, name)
+        if stream.read(1).strip():
+            yield name, 2, BadLine("an API page must be the only JSON value in its file")
+        return
+    yield from _iter_lines(stream, name, first=first, start=blank)
+
+
+def _is_api_page(value: dict[str, Any]) -> bool:
+    return "results" in value and "meta" in value
+
+
+def _document_records(
+    document: Any, name: str
+) -> Iterator[tuple[str, int, dict[str, Any] | BadLine]]:
+    if isinstance(document, dict) and _is_api_page(document):
+        results = document["results"]
+        if not isinstance(results, list):
+            yield name, 1, BadLine("results: expected a list")
+            return
+        items: list[Any] = results
+    elif isinstance(document, list):
+        items = document
+    else:
+        items = [document]
+    for index, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            yield name, index, item
+        else:
+            yield name, index, BadLine(f"expected a JSON object, got {type(item).__name__}")
+
+
+def _iter_lines(
+    stream: IO[bytes], name: str, *, first: bytes | None = None, start: int = 0
+) -> Iterator[tuple[str, int, dict[str, Any] | BadLine]]:
+    number = start
+    lines: Iterable[bytes] = stream if first is None else _chain_first(first, stream)
+    for line in lines:
+        number += 1
+        if not line.strip():
+            continue
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield name, number, BadLine(f"malformed JSON: {exc}")
+            continue
+        if isinstance(value, dict):
+            yield name, number, value
+        else:
+            yield name, number, BadLine(f"expected a JSON object, got {type(value).__name__}")
+
+
+def _chain_first(first: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from stream
