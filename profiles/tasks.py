@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from profiles.services.derived import refresh_requests_drain, researchers_request_refresh
+from profiles.models import ResearcherRefreshRequest
+from profiles.services.derived import (
+    refresh_drain_schedule,
+    refresh_requests_drain,
+    researchers_request_refresh,
+)
 from profiles.services.trust import trust_run_batch, trust_run_start
 
 
@@ -49,4 +54,7 @@ def recompute_all_researchers() -> int:
         recompute_trust_batch.apply_async(
             kwargs={"run_id": run.pk, "first_id": bound.first_id, "last_id": bound.last_id}
         )
+    # Requests left queued while the broker was unreachable get their drain now.
+    if ResearcherRefreshRequest.objects.exists():
+        refresh_drain_schedule()
     return len(bounds)

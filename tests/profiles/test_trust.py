@@ -279,3 +279,20 @@ def test_the_profile_links_each_topic_to_its_page(client, db):
     topic_links = re.findall(r'<a href="(/topics/\d+/)">', html)
     assert len(topic_links) == 11
     assert client.get(topic_links[0]).status_code == 200
+
+
+def test_the_snapshot_topics_and_collaborators_add_no_query_per_item(
+    client, db, django_assert_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    small = ResearcherFactory()
+    AuthorshipFactory(researcher=small)
+    big = seed_like_researcher()
+    trust_recompute(researcher_ids=[big.pk])
+    with CaptureQueriesContext(connection) as small_queries:
+        assert profile(client, small).status_code == 200
+    with django_assert_num_queries(len(small_queries)):
+        html = profile(client, big).content.decode()
+    assert "What makes up 21?" in html and html.count('href="/topics/') == 11
+    assert html.count("shared works, latest") == 4
