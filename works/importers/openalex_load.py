@@ -41,16 +41,12 @@ STAGING = {
         work_id bigint, state char(1)""",
     "stg_author": """openalex_id text, orcid text, display_name text, slug text,
         researcher_id bigint""",
-    "stg_authorship": """k int, position int, author_oa text, researcher_id bigint,
-        raw_author_name text, is_corresponding boolean""",
-    "stg_authorship_inst": "k int, position int, inst_oa text",
     "stg_institution": """openalex_id text, ror_id text, display_name text, country_code text,
         institution_type text, homepage_url text, domains text[], updated_date timestamptz""",
     "stg_source": """openalex_id text, display_name text, issn_l text, source_type text,
         updated_date timestamptz""",
     "stg_topic": """origin text, external_id text, display_name text, subfield text, field text,
         domain text""",
-    "stg_work_topic": "k int, origin text, external_id text, score float8",
     "stg_citation": "k int, cited_oa text",
     "stg_researcher": """openalex_id text, orcid text, display_name text, slug text,
         name_variants text[], affiliation_oa text, updated_date timestamptz""",
@@ -196,6 +192,7 @@ def load_works(works: list[ParsedWork]) -> BatchResult:
                 for k, w in enumerate(works)
             ),
         )
+        cursor.execute("ANALYZE stg_work")
         cursor.execute(
             """
             UPDATE stg_work s SET work_id = w.id,
@@ -239,8 +236,12 @@ def load_works(works: list[ParsedWork]) -> BatchResult:
                     SELECT 1 FROM works_work w WHERE w.{key} = s.{key} AND w.id <> s.work_id))
                 """
             )
-        cursor.execute("SELECT k, state FROM stg_work")
-        states = dict(cursor.fetchall())
+        cursor.execute("SELECT k, state, work_id FROM stg_work")
+        states: dict[int, str] = {}
+        work_ids: dict[int, int] = {}
+        for k, state, work_id in cursor.fetchall():
+            states[k] = state
+            work_ids[k] = work_id
         changed = [(k, w) for k, w in enumerate(works) if states[k] in ("n", "u")]
         result.created = sum(1 for s in states.values() if s == "n")
         result.updated = sum(1 for s in states.values() if s == "u")
@@ -270,7 +271,22 @@ def load_works(works: list[ParsedWork]) -> BatchResult:
         _upsert_institutions(cursor, institutions)
         _upsert_sources(cursor, sources)
         _upsert_topics(cursor, topics)
+        cursor.execute(
+            """
+            SELECT s.openalex_id, i.id FROM stg_institution s
+            JOIN profiles_institution i ON i.openalex_id = s.openalex_id
+            """
+        )
+        institution_ids: dict[str, int] = dict(cursor.fetchall())
+        cursor.execute(
+            """
+            SELECT t.origin, t.external_id, t.id FROM stg_topic s
+            JOIN works_topic t ON t.origin = s.origin AND t.external_id = s.external_id
+            """
+        )
+        topic_ids = {(origin, external): pk for origin, external, pk in cursor.fetchall()}
 
+        researcher_ids: dict[str, int] = {}
         if authors:
             _copy(cursor, "stg_author", "openalex_id, orcid, display_name, slug", authors.values())
             _attach_by_orcid(cursor, "stg_author")
@@ -289,127 +305,127 @@ def load_works(works: list[ParsedWork]) -> BatchResult:
             _fill_orcids(cursor, "stg_author")
             cursor.execute(
                 """
-                UPDATE stg_author s SET researcher_id = r.id
-                FROM profiles_researcher r WHERE r.openalex_id = s.openalex_id
+                SELECT s.openalex_id, r.id FROM stg_author s
+                JOIN profiles_researcher r ON r.openalex_id = s.openalex_id
+                """
+            )
+            researcher_ids = dict(cursor.fetchall())
+
+        # Rewritten works lose their previous authorships, topics and references.
+        previous: set[int] = set()
+        if result.updated:
+            cursor.execute(
+                """
+                DELETE FROM works_authorshipinstitution ai USING works_authorship a, stg_work s
+                WHERE ai.authorship_id = a.id AND a.work_id = s.work_id AND s.state = 'u'
+                """
+            )
+            cursor.execute(
+                """
+                DELETE FROM works_authorship a USING stg_work s
+                WHERE a.work_id = s.work_id AND s.state = 'u' RETURNING a.researcher_id
+                """
+            )
+            previous = {row[0] for row in cursor.fetchall()}
+            cursor.execute(
+                """
+                DELETE FROM works_worktopic t USING stg_work s
+                WHERE t.work_id = s.work_id AND s.state = 'u'
+                """
+            )
+            cursor.execute(
+                """
+                DELETE FROM works_citation c USING stg_work s
+                WHERE c.citing_id = s.work_id AND s.state = 'u'
+                """
+            )
+            cursor.execute(
+                """
+                UPDATE works_work w SET
+                    openalex_id = s.openalex_id, doi = COALESCE(s.doi, w.doi),
+                    arxiv_id = COALESCE(s.arxiv_id, w.arxiv_id), work_type = s.work_type,
+                    publication_year = s.publication_year, publication_date = s.publication_date,
+                    title = s.title, abstract = s.abstract, language = s.language,
+                    source_id = src.id, venue = s.venue, cited_by_count = s.cited_by_count,
+                    updated_date = s.updated_date, updated_at = now()
+                FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
+                WHERE w.id = s.work_id AND s.state = 'u'
+                """
+            )
+        result.touched |= previous
+        if result.created:
+            cursor.execute(
+                """
+                INSERT INTO works_work
+                    (id, openalex_id, doi, arxiv_id, work_type, publication_year,
+                     publication_date, title, abstract, language, source_id, venue,
+                     cited_by_count, updated_date, created_at, updated_at)
+                SELECT s.work_id, s.openalex_id, s.doi, s.arxiv_id, s.work_type,
+                       s.publication_year, s.publication_date, s.title, s.abstract, s.language,
+                       src.id, s.venue, s.cited_by_count, s.updated_date, now(), now()
+                FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
+                WHERE s.state = 'n'
                 """
             )
 
-        # Rewritten works lose their previous authorships, topics and references.
+        # Authorships, their institutions and the work topics go straight into their tables
+        # with COPY: every id they need is known by now (authorship ids drawn from the sequence).
+        name_only = _resolve_name_only(changed, researcher_ids)
+        count = sum(len(w.authorships) for _, w in changed)
         cursor.execute(
-            """
-            DELETE FROM works_authorshipinstitution ai USING works_authorship a, stg_work s
-            WHERE ai.authorship_id = a.id AND a.work_id = s.work_id AND s.state = 'u'
-            """
+            "SELECT nextval(pg_get_serial_sequence('works_authorship', 'id')) "
+            "FROM generate_series(1, %s)",
+            [count],
         )
-        cursor.execute(
-            """
-            DELETE FROM works_authorship a USING stg_work s
-            WHERE a.work_id = s.work_id AND s.state = 'u' RETURNING a.researcher_id
-            """
-        )
-        previous = {row[0] for row in cursor.fetchall()}
-        result.touched |= previous
-        cursor.execute(
-            """
-            DELETE FROM works_worktopic t USING stg_work s
-            WHERE t.work_id = s.work_id AND s.state = 'u'
-            """
-        )
-        cursor.execute(
-            """
-            DELETE FROM works_citation c USING stg_work s
-            WHERE c.citing_id = s.work_id AND s.state = 'u'
-            """
-        )
-        cursor.execute(
-            """
-            UPDATE works_work w SET
-                openalex_id = s.openalex_id, doi = COALESCE(s.doi, w.doi),
-                arxiv_id = COALESCE(s.arxiv_id, w.arxiv_id), work_type = s.work_type,
-                publication_year = s.publication_year, publication_date = s.publication_date,
-                title = s.title, abstract = s.abstract, language = s.language,
-                source_id = src.id, venue = s.venue, cited_by_count = s.cited_by_count,
-                updated_date = s.updated_date, updated_at = now()
-            FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
-            WHERE w.id = s.work_id AND s.state = 'u'
-            """
-        )
-        cursor.execute(
-            """
-            INSERT INTO works_work
-                (id, openalex_id, doi, arxiv_id, work_type, publication_year, publication_date,
-                 title, abstract, language, source_id, venue, cited_by_count, updated_date,
-                 created_at, updated_at)
-            SELECT s.work_id, s.openalex_id, s.doi, s.arxiv_id, s.work_type, s.publication_year,
-                   s.publication_date, s.title, s.abstract, s.language, src.id, s.venue,
-                   s.cited_by_count, s.updated_date, now(), now()
-            FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
-            WHERE s.state = 'n'
-            """
-        )
-
+        authorship_ids = iter([row[0] for row in cursor.fetchall()])
+        authorship_rows = []
+        link_rows = []
+        current: set[int] = set()
+        for k, w in changed:
+            work_id = work_ids[k]
+            on_this_work: set[int] = set()
+            for a in w.authorships:
+                researcher_id = (
+                    researcher_ids.get(a.author_openalex_id)
+                    if a.author_openalex_id
+                    else name_only.get((k, a.position))
+                )
+                if researcher_id is None or researcher_id in on_this_work:
+                    continue  # e.g. two OpenAlex ids merged into one researcher by ORCID
+                on_this_work.add(researcher_id)
+                authorship_id = next(authorship_ids)
+                current.add(researcher_id)
+                authorship_rows.append(
+                    (
+                        authorship_id,
+                        work_id,
+                        researcher_id,
+                        a.position,
+                        a.raw_author_name,
+                        a.is_corresponding,
+                    )
+                )
+                for inst_id in a.institution_ids:
+                    if inst_id in institution_ids:
+                        link_rows.append((authorship_id, institution_ids[inst_id]))
         _copy(
             cursor,
-            "stg_authorship",
-            "k, position, author_oa, raw_author_name, is_corresponding",
-            (
-                (k, a.position, a.author_openalex_id, a.raw_author_name, a.is_corresponding)
-                for k, w in changed
-                for a in w.authorships
-                if a.author_openalex_id
-            ),
+            "works_authorship",
+            "id, work_id, researcher_id, position, raw_author_name, is_corresponding",
+            authorship_rows,
         )
-        _resolve_name_only(cursor, changed, result)
-        cursor.execute(
-            """
-            INSERT INTO works_authorship
-                (work_id, researcher_id, position, raw_author_name, is_corresponding)
-            SELECT w.work_id, COALESCE(s.researcher_id, a.researcher_id), s.position,
-                   s.raw_author_name, s.is_corresponding
-            FROM stg_authorship s
-            JOIN stg_work w ON w.k = s.k
-            LEFT JOIN stg_author a ON a.openalex_id = s.author_oa
-            WHERE COALESCE(s.researcher_id, a.researcher_id) IS NOT NULL
-            RETURNING researcher_id
-            """
-        )
-        current = {row[0] for row in cursor.fetchall()}
+        _copy(cursor, "works_authorshipinstitution", "authorship_id, institution_id", link_rows)
         result.touched |= current
         _copy(
             cursor,
-            "stg_authorship_inst",
-            "k, position, inst_oa",
+            "works_worktopic",
+            "work_id, topic_id, score",
             (
-                (k, a.position, inst)
+                (work_ids[k], topic_ids[(t[0], t[1])], score)
                 for k, w in changed
-                for a in w.authorships
-                for inst in a.institution_ids
+                for t, score in w.topics
+                if (t[0], t[1]) in topic_ids
             ),
-        )
-        cursor.execute(
-            """
-            INSERT INTO works_authorshipinstitution (authorship_id, institution_id)
-            SELECT DISTINCT a.id, i.id
-            FROM stg_authorship_inst s
-            JOIN stg_work w ON w.k = s.k
-            JOIN works_authorship a ON a.work_id = w.work_id AND a.position = s.position
-            JOIN profiles_institution i ON i.openalex_id = s.inst_oa
-            """
-        )
-        _copy(
-            cursor,
-            "stg_work_topic",
-            "k, origin, external_id, score",
-            ((k, t[0], t[1], score) for k, w in changed for t, score in w.topics),
-        )
-        cursor.execute(
-            """
-            INSERT INTO works_worktopic (work_id, topic_id, score)
-            SELECT w.work_id, t.id, s.score
-            FROM stg_work_topic s
-            JOIN stg_work w ON w.k = s.k
-            JOIN works_topic t ON t.origin = s.origin AND t.external_id = s.external_id
-            """
         )
         _copy(
             cursor,
@@ -417,6 +433,7 @@ def load_works(works: list[ParsedWork]) -> BatchResult:
             "k, cited_oa",
             ((k, cited) for k, w in changed for cited in w.references),
         )
+        cursor.execute("ANALYZE stg_citation")
         cursor.execute(
             """
             INSERT INTO works_citation (citing_id, cited_openalex_id, cited_id)
@@ -426,59 +443,47 @@ def load_works(works: list[ParsedWork]) -> BatchResult:
             LEFT JOIN works_work cw ON cw.openalex_id = s.cited_oa
             """
         )
-        # Edges imported earlier towards works that arrive only now.
-        cursor.execute(
-            """
-            UPDATE works_citation c SET cited_id = s.work_id
-            FROM stg_work s
-            WHERE s.state = 'n' AND c.cited_openalex_id = s.openalex_id AND c.cited_id IS NULL
-            """
-        )
+        if result.created:
+            # Edges imported earlier towards works that arrive only now.
+            cursor.execute(
+                """
+                UPDATE works_citation c SET cited_id = s.work_id
+                FROM stg_work s
+                WHERE s.state = 'n' AND c.cited_openalex_id = s.openalex_id
+                  AND c.cited_id IS NULL
+                """
+            )
         result.removed = remove_orphan_name_records(cursor, previous - current)
         result.touched -= result.removed
     return result
 
 
 def _resolve_name_only(
-    cursor: Any, changed: list[tuple[int, ParsedWork]], result: BatchResult
-) -> None:
+    changed: list[tuple[int, ParsedWork]], researcher_ids: dict[str, int]
+) -> dict[tuple[int, int], int]:
     papers: list[PaperAuthors] = []
     for k, w in changed:
         slots = [
             NameSlot(
-                key=(k, a.position), name=a.display_name, occurrence=f"{w.openalex_id}-{a.position}"
+                key=(k, a.position),
+                name=a.display_name,
+                occurrence=f"{w.openalex_id}-{a.position}",
             )
             for a in w.authorships
             if not a.author_openalex_id
         ]
         if slots:
-            papers.append(PaperAuthors(known_researcher_ids=[], slots=slots))
+            # Co-authors identified by id are the evidence for the name rule.
+            known = [
+                researcher_ids[a.author_openalex_id]
+                for a in w.authorships
+                if a.author_openalex_id in researcher_ids
+            ]
+            papers.append(PaperAuthors(known_researcher_ids=known, slots=slots))
     if not papers:
-        return
-    # Co-authors identified by id are the evidence for the name rule.
-    cursor.execute(
-        """
-        SELECT s.k, a.researcher_id FROM stg_authorship s
-        JOIN stg_author a ON a.openalex_id = s.author_oa
-        WHERE a.researcher_id IS NOT NULL
-        """
-    )
-    known: dict[int, list[int]] = {}
-    for k, researcher_id in cursor.fetchall():
-        known.setdefault(k, []).append(researcher_id)
-    for paper in papers:
-        paper.known_researcher_ids = known.get(paper.slots[0].key[0], [])
+        return {}
     resolved, _created = name_only_researchers(papers)
-    names = {(k, a.position): a for k, w in changed for a in w.authorships}
-    _copy(
-        cursor,
-        "stg_authorship",
-        "k, position, researcher_id, raw_author_name, is_corresponding",
-        (
-            (key[0], key[1], researcher_id, names[key].raw_author_name, names[key].is_corresponding)
-            for key, researcher_id in resolved.items()
-        ),
-    )
+    return resolved
 
 
 def remove_orphan_name_records(cursor: Any, candidates: set[int]) -> set[int]:
