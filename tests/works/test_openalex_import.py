@@ -303,3 +303,16 @@ def test_topics_and_institutions_records_are_upserted(db, tmp_path):
     assert Topic.objects.get(external_id="T900").display_name == "Testing, renamed"
     unc = Institution.objects.get(openalex_id="I114027177")
     assert (unc.ror_id, unc.domains) == ("0130frc33", ["unc.edu"])
+
+
+def test_a_record_the_database_rejects_is_isolated_and_the_rest_of_its_batch_lands(db, tmp_path):
+    path = write_jsonl(
+        tmp_path / "w.jsonl",
+        [openalex_work(1), openalex_work(2, cited_by_count=3_000_000_000), openalex_work(3)],
+    )
+
+    report = run(path)
+
+    assert set(Work.objects.values_list("openalex_id", flat=True)) == {"W1", "W3"}
+    assert Authorship.objects.filter(work__openalex_id="W3").exists()
+    assert [(e.line, e.reason.split(":")[0]) for e in report.errors] == [(2, "rejected")]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.db import DataError, IntegrityError, transaction
 
 from works.importers.fields import RecordError
@@ -151,7 +152,8 @@ def _load_bisecting(
     try:
         with transaction.atomic():
             result = loader([k.item for k in items])
-    except (IntegrityError, DataError) as exc:
+    # psycopg's own errors too: COPY runs on the raw psycopg cursor, outside Django's wrapper.
+    except (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError) as exc:
         if len(items) == 1:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             report.bad(path=items[0].path, line=items[0].line, reason=f"rejected: {reason}")
