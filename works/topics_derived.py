@@ -5,14 +5,14 @@ from their source (OpenAlex topic or concept, arXiv category), TF-IDF of unigram
 (English and boilerplate research words removed; the title counted twice) factorised by
 non-negative matrix factorisation (scikit-learn NMF, NNDSVD initialisation: no randomness, so
 the same corpus always gives the same topics). The number of topics grows with the corpus,
-about five works per topic, k = round(n / 5)
-clamped to [2, 100]. Each topic is named after its strongest terms; a
-work gets every topic whose weight is at least half its strongest one. Topics are stored as
-`works.Topic(origin="derived")` with `WorkTopic` rows (score = the normalised weight).
+about five works per topic: k = round(n / 5) clamped to [2, 100]. Each topic is named after
+its strongest terms; a work gets every topic whose weight is at least half its strongest
+one. Stored as `works.Topic(origin="derived")` with `WorkTopic` rows (score = the normalised
+weight).
 
 A refit replaces the derived assignments; it runs when a work without topics has none derived
-yet, and nightly. The corpus fitted is capped (evenly spaced by id) so a refit stays bounded;
-every untopiced work is then assigned with the fitted model.
+yet, and nightly. The fit reads a capped sample (evenly spaced by id); every untopiced work is
+then assigned and stored chunk by chunk, so a refit's memory stays bounded.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from works.models import Topic, TopicOrigin, WorkTopic
 
-SOURCE_ORIGINS = [TopicOrigin.OPENALEX, TopicOrigin.OPENALEX_CONCEPT, TopicOrigin.ARXIV]
 MIN_DOCUMENTS = 6
 MAX_FIT_DOCUMENTS = 20_000
 MIN_TOPICS, MAX_TOPICS = 2, 100
@@ -117,13 +116,34 @@ def _name(terms: list[str]) -> str:
     return name[:1].upper() + name[1:]
 
 
-def derive(documents: list[tuple[int, str, str]]) -> Derivation:
-    """Pure: topics and assignments for (work id, title, abstract) documents (id order)."""
-    if len(documents) < MIN_DOCUMENTS:
-        return Derivation(topics=[], assignments=[])
-    documents = sorted(documents)
-    step = max(1, math.ceil(len(documents) / MAX_FIT_DOCUMENTS))
-    fit_docs = [_document(t, a) for _, t, a in documents[::step]]
+@dataclass(frozen=True)
+class FittedTopics:
+    """A fitted model: the vectorizer, the factorisation and the named topics."""
+
+    vectorizer: TfidfVectorizer
+    model: NMF
+    topics: list[DerivedTopic]
+
+    def assign(self, documents: list[tuple[int, str, str]]) -> list[tuple[int, int, float]]:
+        """(work id, topic index, score): every topic at least half the work's strongest."""
+        if not documents:
+            return []
+        matrix = self.vectorizer.transform([_document(t, a) for _, t, a in documents])
+        weights = self.model.transform(matrix)
+        out: list[tuple[int, int, float]] = []
+        for (work_id, _, _), row in zip(documents, weights, strict=True):
+            best = float(row.max())
+            if best <= 0:
+                continue
+            for index in np.flatnonzero(row >= best * SECOND_TOPIC_RATIO):
+                out.append((work_id, int(index), round(float(row[index]) / best, 4)))
+        return out
+
+
+def fit(sample: list[tuple[int, str, str]], corpus_size: int) -> FittedTopics | None:
+    """Fit the topics on a sample (id order) of a corpus of `corpus_size` documents."""
+    if corpus_size < MIN_DOCUMENTS or len(sample) < MIN_DOCUMENTS:
+        return None
     vectorizer = TfidfVectorizer(
         stop_words=STOP_WORDS,
         token_pattern=TOKEN_PATTERN,
@@ -134,12 +154,12 @@ def derive(documents: list[tuple[int, str, str]]) -> Derivation:
         lowercase=True,
     )
     try:
-        matrix = vectorizer.fit_transform(fit_docs)
+        matrix = vectorizer.fit_transform([_document(t, a) for _, t, a in sorted(sample)])
     except ValueError:  # no term survives (tiny or degenerate corpus)
-        return Derivation(topics=[], assignments=[])
-    k = min(topic_count(len(documents)), matrix.shape[1], matrix.shape[0])
+        return None
+    k = min(topic_count(corpus_size), matrix.shape[1], matrix.shape[0])
     if k < MIN_TOPICS:
-        return Derivation(topics=[], assignments=[])
+        return None
     model = NMF(n_components=k, init="nndsvd", max_iter=400, random_state=0)
     model.fit(matrix)
     vocabulary = vectorizer.get_feature_names_out()
@@ -152,86 +172,142 @@ def derive(documents: list[tuple[int, str, str]]) -> Derivation:
         seen[slug] = seen.get(slug, 0) + 1
         external_id = f"{slug}-{seen[slug]}" if seen[slug] > 1 else slug
         topics.append(DerivedTopic(external_id=external_id, display_name=name, terms=tuple(top)))
+    return FittedTopics(vectorizer=vectorizer, model=model, topics=topics)
 
+
+def fit_step(corpus_size: int) -> int:
+    """Every step-th document (by id) is in the fitted sample."""
+    return max(1, math.ceil(corpus_size / MAX_FIT_DOCUMENTS))
+
+
+def derive(documents: list[tuple[int, str, str]]) -> Derivation:
+    """Pure: topics and assignments for (work id, title, abstract) documents."""
+    documents = sorted(documents)
+    fitted = fit(documents[:: fit_step(len(documents))], len(documents))
+    if fitted is None:
+        return Derivation(topics=[], assignments=[])
     assignments: list[tuple[int, int, float]] = []
     for start in range(0, len(documents), TRANSFORM_CHUNK):
-        chunk = documents[start : start + TRANSFORM_CHUNK]
-        weights = model.transform(vectorizer.transform([_document(t, a) for _, t, a in chunk]))
-        for (work_id, _, _), row in zip(chunk, weights, strict=True):
-            best = float(row.max())
-            if best <= 0:
-                continue
-            for index in np.flatnonzero(row >= best * SECOND_TOPIC_RATIO):
-                assignments.append((work_id, int(index), round(float(row[index]) / best, 4)))
-    return Derivation(topics=topics, assignments=assignments)
+        assignments += fitted.assign(documents[start : start + TRANSFORM_CHUNK])
+    return Derivation(topics=fitted.topics, assignments=assignments)
 
 
-def _untopiced_documents() -> list[tuple[int, str, str]]:
+UNTOPICED = """
+    NOT EXISTS (
+        SELECT 1 FROM works_worktopic wt JOIN works_topic t ON t.id = wt.topic_id
+        WHERE wt.work_id = w.id AND t.origin <> 'derived'
+    )
+"""
+
+
+def _rows(sql: str, params: list[int]) -> list[tuple[int, str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT w.id, w.title, w.abstract FROM works_work w
-            WHERE NOT EXISTS (
-                SELECT 1 FROM works_worktopic wt JOIN works_topic t ON t.id = wt.topic_id
-                WHERE wt.work_id = w.id AND t.origin = ANY(%s)
-            )
-            ORDER BY w.id
-            """,
-            [[str(o) for o in SOURCE_ORIGINS]],
-        )
+        cursor.execute(sql, params)
         return [(row[0], row[1], row[2] or "") for row in cursor.fetchall()]
 
 
+def _untopiced_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM works_work w WHERE {UNTOPICED}")
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def _fit_sample(step: int) -> list[tuple[int, str, str]]:
+    return _rows(
+        f"""
+        SELECT id, title, abstract FROM (
+            SELECT w.id, w.title, w.abstract, row_number() OVER (ORDER BY w.id) AS n
+            FROM works_work w WHERE {UNTOPICED}
+        ) numbered WHERE (n - 1) %% %s = 0 ORDER BY id
+        """,
+        [step],
+    )
+
+
+def _untopiced_chunk(after: int) -> list[tuple[int, str, str]]:
+    return _rows(
+        f"""
+        SELECT w.id, w.title, w.abstract FROM works_work w
+        WHERE w.id > %s AND {UNTOPICED} ORDER BY w.id LIMIT %s
+        """,
+        [after, TRANSFORM_CHUNK],
+    )
+
+
+def _store_chunk(work_ids: list[int], wanted: dict[tuple[int, int], float]) -> set[int]:
+    """Make the chunk's derived rows equal `wanted`; returns the works whose topics changed."""
+    existing = {
+        (w, t): score
+        for w, t, score in WorkTopic.objects.filter(
+            work_id__in=work_ids, topic__origin=TopicOrigin.DERIVED
+        ).values_list("work_id", "topic_id", "score")
+    }
+    stale = [pair for pair in existing if pair not in wanted]
+    fresh = [pair for pair in wanted if pair not in existing]
+    rescored = [pair for pair in wanted if pair in existing and existing[pair] != wanted[pair]]
+    if stale:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                DELETE FROM works_worktopic wt
+                USING unnest(%s::bigint[], %s::bigint[]) AS s(w, t)
+                WHERE wt.work_id = s.w AND wt.topic_id = s.t
+                """,
+                [[w for w, _ in stale], [t for _, t in stale]],
+            )
+    WorkTopic.objects.bulk_create(
+        [WorkTopic(work_id=w, topic_id=t, score=wanted[(w, t)]) for w, t in fresh],
+        batch_size=5000,
+    )
+    for w, t in rescored:
+        WorkTopic.objects.filter(work_id=w, topic_id=t).update(score=wanted[(w, t)])
+    return {w for w, _ in stale} | {w for w, _ in fresh}
+
+
 def derive_topics() -> set[int]:
-    """Refit the derived topics over the corpus; returns the researchers whose topics moved."""
-    derivation = derive(_untopiced_documents())
+    """Refit the derived topics over the corpus; returns the researchers whose topics moved.
+
+    Bounded memory: the fit reads a sample of at most MAX_FIT_DOCUMENTS, then the untopiced
+    works are assigned and stored chunk by chunk (keyset on id). One transaction.
+    """
     with transaction.atomic():
+        corpus_size = _untopiced_count()
+        fitted = fit(_fit_sample(fit_step(corpus_size)), corpus_size) if corpus_size else None
         topic_ids: list[int] = []
-        for topic in derivation.topics:
+        for topic in fitted.topics if fitted else []:
             row, _ = Topic.objects.update_or_create(
                 origin=TopicOrigin.DERIVED,
                 external_id=topic.external_id,
                 defaults={"display_name": topic.display_name, "subfield": ", ".join(topic.terms)},
             )
             topic_ids.append(row.pk)
-        wanted = {
-            (work_id, topic_ids[index]): score for work_id, index, score in derivation.assignments
-        }
-        existing = dict(
-            (
-                ((w, t), s)
-                for w, t, s in WorkTopic.objects.filter(
-                    topic__origin=TopicOrigin.DERIVED
-                ).values_list("work_id", "topic_id", "score")
-            )
-        )
-        stale = [pair for pair in existing if pair not in wanted]
-        fresh = [pair for pair in wanted if pair not in existing]
-        rescored = [p for p in wanted if p in existing and existing[p] != wanted[p]]
-        changed_works = {w for w, _ in stale} | {w for w, _ in fresh}
+        changed: set[int] = set()
+        after = 0
+        while chunk := _untopiced_chunk(after):
+            assignments = fitted.assign(chunk) if fitted else []
+            wanted = {(w, topic_ids[i]): score for w, i, score in assignments}
+            changed |= _store_chunk([w for w, _, _ in chunk], wanted)
+            after = chunk[-1][0]
+        # Works that have gained a topic from their source keep only that one.
         with connection.cursor() as cursor:
-            if stale:
-                cursor.execute(
-                    """
-                    DELETE FROM works_worktopic wt
-                    USING unnest(%s::bigint[], %s::bigint[]) AS s(w, t)
-                    WHERE wt.work_id = s.w AND wt.topic_id = s.t
-                    """,
-                    [[w for w, _ in stale], [t for _, t in stale]],
-                )
-        WorkTopic.objects.bulk_create(
-            [WorkTopic(work_id=w, topic_id=t, score=wanted[(w, t)]) for w, t in fresh],
-            batch_size=5000,
-        )
-        for w, t in rescored:
-            WorkTopic.objects.filter(work_id=w, topic_id=t).update(score=wanted[(w, t)])
+            cursor.execute(
+                """
+                DELETE FROM works_worktopic d USING works_topic dt
+                WHERE dt.id = d.topic_id AND dt.origin = 'derived' AND EXISTS (
+                    SELECT 1 FROM works_worktopic wt JOIN works_topic t ON t.id = wt.topic_id
+                    WHERE wt.work_id = d.work_id AND t.origin <> 'derived'
+                ) RETURNING d.work_id
+                """
+            )
+            changed |= {row[0] for row in cursor.fetchall()}
         Topic.objects.filter(origin=TopicOrigin.DERIVED, worktopic__isnull=True).delete()
-        if not changed_works:
+        if not changed:
             return set()
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT DISTINCT researcher_id FROM works_authorship WHERE work_id = ANY(%s)",
-                [sorted(changed_works)],
+                [sorted(changed)],
             )
             return {row[0] for row in cursor.fetchall()}
 
