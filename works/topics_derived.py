@@ -17,17 +17,23 @@ then assigned and stored chunk by chunk, so a refit's memory stays bounded.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils.text import slugify
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from works.models import Topic, TopicOrigin, WorkTopic
+
+CACHE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 MIN_DOCUMENTS = 6
 MAX_FIT_DOCUMENTS = 20_000
@@ -312,8 +318,24 @@ def derive_topics() -> set[int]:
             return {row[0] for row in cursor.fetchall()}
 
 
+UNASSIGNED_KEY = "topics:derived:unassigned"
+
+
+def _unassigned_count() -> int:
+    """Works with no topic at all (none from the source, none derived)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM works_work w "
+            "WHERE NOT EXISTS (SELECT 1 FROM works_worktopic wt WHERE wt.work_id = w.id)"
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
 def derive_topics_if_needed(*, researcher_ids: Iterable[int]) -> set[int]:
-    """Refit only when one of these researchers has a work with no topic at all yet."""
+    """Refit only when one of these researchers has a work with no topic at all, and the
+    corpus has changed since the last refit (a work the model cannot place — a title of stop
+    words — must not cause a refit on every refresh; the nightly refit still sees it)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -328,4 +350,13 @@ def derive_topics_if_needed(*, researcher_ids: Iterable[int]) -> set[int]:
         row = cursor.fetchone()
     if not row or not row[0]:
         return set()
-    return derive_topics()
+    unassigned = _unassigned_count()
+    known = None
+    with contextlib.suppress(*CACHE_ERRORS):  # without the cache, refit
+        known = cache.get(UNASSIGNED_KEY)
+    if known == unassigned:
+        return set()
+    moved = derive_topics()
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.set(UNASSIGNED_KEY, _unassigned_count(), timeout=None)
+    return moved

@@ -40,6 +40,7 @@ from tests.factories import (
     WorkFactory,
     WorkTopicFactory,
 )
+from works.topics_derived import UNASSIGNED_KEY
 
 
 def small_corpus(researchers: int) -> list[int]:
@@ -127,6 +128,7 @@ def test_nothing_is_scheduled_before_the_callers_transaction_commits(
 
 
 def test_the_drain_derives_topics_for_works_that_have_none(db, seed_researcher, counted_drains):
+    cache.delete(UNASSIGNED_KEY)
     tasks.refresh_researchers(researcher_ids=[seed_researcher.pk])
     refresh_requests_drain()
     snapshot = TrustSnapshot.objects.get(researcher=seed_researcher)

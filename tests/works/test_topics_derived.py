@@ -168,3 +168,28 @@ def test_a_big_corpus_is_fitted_on_an_even_sample(seed_researcher, monkeypatch):
     # Fitted on 24 of the 47, yet every work is assigned.
     assert not Work.objects.filter(worktopic__isnull=True).exists()
     assert Topic.objects.filter(origin=TopicOrigin.DERIVED).count() == topic_count(47)
+
+
+def test_a_work_the_model_cannot_place_does_not_cause_a_refit_on_every_refresh(db, monkeypatch):
+    from django.core.cache import cache
+
+    from works import topics_derived
+
+    cache.delete(topics_derived.UNASSIGNED_KEY)
+    me = ResearcherFactory()
+    AuthorshipFactory(researcher=me, work=WorkFactory(title="On the"))  # too small a corpus
+    refits: list[int] = []
+    real = topics_derived.derive_topics
+
+    def counted() -> set[int]:
+        refits.append(1)
+        return real()
+
+    monkeypatch.setattr(topics_derived, "derive_topics", counted)
+    topics_derived.derive_topics_if_needed(researcher_ids=[me.pk])
+    topics_derived.derive_topics_if_needed(researcher_ids=[me.pk])
+    assert len(refits) == 1
+    AuthorshipFactory(researcher=me, work=WorkFactory(title="Another untopiced work"))
+    topics_derived.derive_topics_if_needed(researcher_ids=[me.pk])
+    assert len(refits) == 2
+    cache.delete(topics_derived.UNASSIGNED_KEY)
