@@ -24,6 +24,12 @@ KIND_LABELS = {
     "institution": "Institution",
 }
 # Shapes carry the node type, so colour is never the only cue.
+KIND_PLURALS = {
+    "person": "People",
+    "paper": "Papers",
+    "topic": "Topics",
+    "institution": "Institutions",
+}
 KIND_SHAPES = {
     "person": "circle",
     "paper": "triangle",
@@ -217,7 +223,7 @@ def layout(graph: nx.Graph, center: str, size: float = 100.0) -> dict[str, tuple
     )
     cx, cy = (float(v) for v in pos[center])
     reach = max(max(abs(float(x) - cx), abs(float(y) - cy)) for x, y in pos.values()) or 1.0
-    half = size * 0.45
+    half = size * 0.4  # leaves room for the labels at the edges
     return {
         node: (
             round(size / 2 + half * (float(x) - cx) / reach, 2),
@@ -324,7 +330,11 @@ def slice_payload(
             for i in sorted(groups)
         ],
         "totals": graph.graph.get("totals", {}),
-        "counts": {kind: sum(1 for n in ordered if n["kind"] == kind) for kind in NODE_KINDS},
+        # Nodes shown besides the centre, per type.
+        "counts": {
+            kind: sum(1 for n in ordered if n["kind"] == kind and not n["center"])
+            for kind in NODE_KINDS
+        },
     }
 
 

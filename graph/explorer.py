@@ -148,14 +148,14 @@ class ExplorerState:
 
 def explorer_context(state: ExplorerState) -> dict[str, Any] | None:
     """Everything the explorer template shows for a state; None if the focus does not exist."""
-    from graph.algorithms import KIND_LABELS, KIND_SHAPES, explorer_graph, slice_payload
+    from graph.algorithms import KIND_PLURALS, KIND_SHAPES, explorer_graph, slice_payload
     from graph.selectors import explorer_inputs, search_nodes
 
     inputs = explorer_inputs(state.focus, state.opened)
     if inputs is None:
         return None
     payload = slice_payload(
-        explorer_graph(inputs, hidden=state.hidden), size=CANVAS, node_size=10, label_top=None
+        explorer_graph(inputs, hidden=state.hidden), size=CANVAS, node_size=13, label_top=None
     )
     opened = {state.focus, *state.opened}
     by_id = {}
@@ -188,7 +188,7 @@ def explorer_context(state: ExplorerState) -> dict[str, Any] | None:
         "filters": [
             {
                 "kind": kind,
-                "label": KIND_LABELS[kind],
+                "label": KIND_PLURALS[kind],
                 "shape": KIND_SHAPES[kind],
                 "shown": kind not in state.hidden,
                 "url": state.toggle(kind),

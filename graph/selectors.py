@@ -32,11 +32,11 @@ from graph.algorithms import (
 class CandidateLimits:
     """The most rows of each kind the SQL cut hands to networkx (documented)."""
 
-    scan_works: int = 3000  # works of one researcher looked at, at most
+    scan_works: int = 2000  # works of one researcher looked at, at most (highest ids first)
     coauthors: int = 40
     second_degree_via: int = 8  # strongest co-authors whose own co-authors are looked at
     second_degree_each: int = 3
-    second_degree_scan_works: int = 300
+    second_degree_scan_works: int = 200
     own_papers: int = 12
     citing_each: int = 3
     cited_each: int = 3
