@@ -257,7 +257,10 @@ def slice_inputs(researcher_id: int, limits: CandidateLimits = LIMITS) -> SliceI
     people_all = [rid, *people, *(r[1] for r in second)]
 
     own = _rows(OWN_PAPERS_SQL, {**p, "limit": limits.own_papers})
-    totals["paper"] = own[0][2] if own else 0
+    totals["paper"] = _rows(
+        "SELECT count(*) FROM works_authorship WHERE researcher_id = %(rid)s", {"rid": rid}
+    )[0][0]
+    totals["scanned"] = own[0][2] if own else 0  # works the other counts are taken over
     papers = [r[0] for r in own]
     linked: list[int] = []
     if papers:

@@ -99,7 +99,7 @@ def test_the_cut_finds_people_papers_topics_and_institutions_with_reasons(corpus
     } <= edges
     # Nobody and nothing unrelated: Fay wrote W7 but is not Ada's co-author.
     assert "Fay" not in labels.values()
-    assert inputs.totals == {"person": 2, "paper": 4, "topic": 2, "institution": 1}
+    assert inputs.totals == {"person": 2, "paper": 4, "scanned": 4, "topic": 2, "institution": 1}
 
 
 def test_the_candidate_limits_bound_every_list(corpus):
@@ -119,6 +119,16 @@ def test_the_candidate_limits_bound_every_list(corpus):
     # The most connected own paper is the one cited inside the corpus.
     assert [n.label for n in inputs.nodes if n.kind == "paper"] == ["W1"]
     assert kinds.count("topic") == 1 and "institution" not in kinds
+
+
+def test_a_long_record_is_read_up_to_the_scan_limit_and_says_so(corpus):
+    inputs = slice_inputs(corpus["ada"].pk, CandidateLimits(scan_works=2))
+    assert inputs.totals["paper"] == 4  # all of Ada's works
+    assert inputs.totals["scanned"] == 2  # the two most recently imported: W3 and W4
+    assert sorted(n.label for n in inputs.nodes if n.kind == "person" and n.label != "Ed") == [
+        "Bo",
+        "Cy",
+    ]
 
 
 def test_the_number_of_queries_does_not_grow_with_the_record(corpus):
