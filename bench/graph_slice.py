@@ -143,6 +143,30 @@ def run_serve(ids: list[int], rounds: int) -> list[float]:
     return timings
 
 
+def run_explorer(ids: list[int]) -> list[float]:
+    """The explorer centred on a researcher with their two strongest co-authors expanded."""
+    from django.test import Client
+
+    from graph.models import GraphSlice
+    from profiles.models import Researcher
+
+    client = Client(HTTP_HX_REQUEST="true", HTTP_HX_TARGET="explorer")
+    timings = []
+    for researcher in Researcher.objects.filter(pk__in=ids):
+        ready = GraphSlice.objects.filter(researcher=researcher).first()
+        people = [
+            n["id"]
+            for n in (ready.payload or {}).get("nodes", [])
+            if ready and n["kind"] == "person" and not n["center"]
+        ][:2]
+        url = f"/researchers/{researcher.slug}/explorer/?open={','.join(people)}"
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return timings
+
+
 # --- 3. the naive approach ----------------------------------------------------------------
 
 
@@ -285,6 +309,12 @@ def main() -> int:
     print(
         f"serve stored fragment ({len(served)} requests): p50 {percentile(served, 50):.1f} ms, "
         f"p95 {percentile(served, 95):.1f} ms, max {max(served):.1f} ms"
+    )
+
+    explored = run_explorer(sorted(ids, key=lambda pk: -works[pk])[: args.top] + ids[args.top :: 6])
+    print(
+        f"explorer page, centre + 2 expanded neighbours ({len(explored)} requests): "
+        f"p50 {percentile(explored, 50):.0f} ms, p95 {percentile(explored, 95):.0f} ms"
     )
 
     fractions = [float(f) for f in args.naive.split(",") if f]
