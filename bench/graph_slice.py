@@ -154,10 +154,9 @@ def run_explorer(ids: list[int]) -> list[float]:
     timings = []
     for researcher in Researcher.objects.filter(pk__in=ids):
         ready = GraphSlice.objects.filter(researcher=researcher).first()
+        payload = (ready.payload if ready else None) or {}
         people = [
-            n["id"]
-            for n in (ready.payload or {}).get("nodes", [])
-            if ready and n["kind"] == "person" and not n["center"]
+            n["id"] for n in payload.get("nodes", []) if n["kind"] == "person" and not n["center"]
         ][:2]
         url = f"/researchers/{researcher.slug}/explorer/?open={','.join(people)}"
         started = time.perf_counter()
