@@ -1,0 +1,81 @@
+"""Two moderators at once, on two real database connections: never two owners.
+
+Tasks run eagerly here: these tests commit, and nothing should be left on a broker queue.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from claims.models import Claim, ClaimEvent, ClaimState
+from claims.services import ClaimError, claim_approve, claim_open
+from profiles.models import ClaimStatus, Researcher, VerificationLevel
+from tests.claims.conftest import verify_email
+from tests.factories import ResearcherFactory, UserFactory
+
+
+def race(*calls):
+    """Run each call in its own thread (own connection), released together; collect outcomes."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(call):
+        try:
+            barrier.wait(timeout=10)
+            call()
+            outcome = "ok"
+        except ClaimError:
+            outcome = "refused"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_approvals_of_competing_claims_make_one_owner(eager_tasks):
+    record = ResearcherFactory(openalex_id="A77")
+    moderators = [UserFactory(username=f"mod{i}", is_staff=True) for i in range(2)]
+    claims = []
+    for i in range(2):
+        user = UserFactory(username=f"claimant{i}")
+        verify_email(user)
+        claims.append(claim_open(user=user, researcher_id=record.pk, claimant_name="x"))
+
+    outcomes = race(
+        *[
+            (lambda c=c, m=m: claim_approve(claim_id=c.pk, moderator=m))
+            for c, m in zip(claims, moderators, strict=True)
+        ]
+    )
+
+    assert outcomes == ["ok", "refused"]
+    assert Claim.objects.filter(researcher=record, state=ClaimState.APPROVED).count() == 1
+    fresh = Researcher.objects.get(pk=record.pk)
+    assert fresh.claim_status == ClaimStatus.CLAIMED
+    assert fresh.verification_level == VerificationLevel.L2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submitted_approval_is_applied_once(eager_tasks):
+    record = ResearcherFactory()
+    moderator = UserFactory(username="mod", is_staff=True)
+    user = UserFactory(username="claimant")
+    verify_email(user)
+    claim = claim_open(user=user, researcher_id=record.pk, claimant_name="x")
+
+    outcomes = race(*[lambda: claim_approve(claim_id=claim.pk, moderator=moderator)] * 3)
+
+    assert outcomes == ["ok", "refused", "refused"]
+    assert ClaimEvent.objects.filter(claim=claim, to_state=ClaimState.APPROVED).count() == 1
