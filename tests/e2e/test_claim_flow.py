@@ -134,3 +134,34 @@ def test_sign_up_verify_claim_approve_and_see_it_public(
     approval = wait_for_mail(mail_dir, address, subject="approved")
     assert "the record is yours" in approval
     assert errors == []
+
+
+def test_follow_swaps_in_place_and_anonymous_visitors_come_back_after_log_in(
+    transactional_db, live_server, page
+):
+    seed_profile_import(path=SEED)
+    name = f"reader{uuid.uuid4().hex[:8]}"
+    user = UserFactory(username=name, password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    base = live_server.url
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    page.goto(f"{base}/researchers/jiashi-feng/")
+    page.locator("#follow-actions").get_by_role("link", name="Follow researcher").click()
+    page.fill('input[name="login"]', name)
+    page.fill('input[name="password"]', PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(f"{base}/researchers/jiashi-feng/")
+
+    page.wait_for_load_state("load")
+    navigations.clear()
+    button = page.locator("#follow-actions button")
+    expect(button).to_have_text("Follow researcher 0")
+    button.click()
+    expect(page.locator("#follow-actions button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#follow-actions .count")).to_have_text("1")
+    page.locator("#follow-actions button").click()
+    expect(page.locator("#follow-actions button")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#follow-actions .count")).to_have_text("0")
+    assert navigations == []  # both swaps happened in place
