@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from claims.models import Claim, ClaimEvent, ReasonTemplate, WorkFlag
+from claims.models import Claim, ClaimEvent, CollaborationInvite, ReasonTemplate, WorkFlag
 from claims.services import (
     ClaimError,
     claim_approve,
@@ -116,3 +116,12 @@ class WorkFlagAdmin(admin.ModelAdmin):
     def accept_selected(self, request: HttpRequest, queryset: QuerySet[WorkFlag]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         _run(request, ids, lambda pk: work_flag_accept(flag_id=pk, moderator=request.user))
+
+
+@admin.register(CollaborationInvite)
+class CollaborationInviteAdmin(admin.ModelAdmin):
+    list_display = ["id", "researcher", "sender", "created_at"]
+    readonly_fields = ["researcher", "sender", "message", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

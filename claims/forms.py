@@ -87,3 +87,12 @@ class OwnerProfileForm(forms.Form):
 
 class WorkFlagForm(forms.Form):
     note = forms.CharField(max_length=2000, required=False, widget=forms.TextInput)
+
+
+class InviteForm(forms.Form):
+    message = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you would like to work on together. The owner gets it by e-mail with "
+        "your verified address to reply to.",
+    )

@@ -173,3 +173,23 @@ class WorkFlag(models.Model):
                 name="work_flag_one_pending",
             ),
         ]
+
+
+class CollaborationInvite(models.Model):
+    """A focused message to the owner of a claimed record ("Direct collaboration")."""
+
+    researcher = models.ForeignKey(
+        Researcher, on_delete=models.CASCADE, related_name="collaboration_invites"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_invites"
+    )
+    message = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(message=""), name="invite_message_not_empty"),
+        ]
+        indexes = [models.Index(fields=["sender", "created_at"], name="invite_sender_created")]

@@ -13,17 +13,26 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from claims.forms import (
     BulkDecisionForm,
     ClaimForm,
     DecisionForm,
+    InviteForm,
     ModerationFilterForm,
     OwnerProfileForm,
     WorkFlagForm,
 )
-from claims.models import Claim, ClaimState, FlagState, ReasonKind, WorkFlag
+from claims.models import (
+    Claim,
+    ClaimState,
+    CollaborationInvite,
+    FlagState,
+    ReasonKind,
+    WorkFlag,
+)
 from claims.selectors import (
     claim_panel,
     competing_claims,
@@ -44,6 +53,7 @@ from claims.services import (
     claim_revoke,
     claim_withdraw,
     claims_bulk_decide,
+    invite_send,
     researcher_owner_update,
     work_flag_accept,
     work_flag_dismiss,
@@ -194,6 +204,9 @@ def owner_manage(request: AuthedRequest, slug: str) -> HttpResponse:
         "works_page": researcher_works_page(researcher, number=number),
         "flagged": {f.work_id: f for f in flags if f.state == FlagState.PENDING},
         "flags": flags,
+        "invites": CollaborationInvite.objects.filter(researcher=researcher).select_related(
+            "sender"
+        )[:50],
     }
     return render(request, "claims/owner_manage.html", context)
 
@@ -212,6 +225,30 @@ def work_flag_create(request: AuthedRequest, slug: str, work_id: int) -> HttpRes
     else:
         messages.success(request, "Flagged as not yours; a moderator will review it.")
     return redirect("claims:owner_manage", slug=researcher.slug)
+
+
+@login_required
+@require_POST
+def invite_create(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Send a collaboration invitation to the owner of a claimed record."""
+    researcher = get_object_or_404(Researcher, slug=slug)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a message of at most 2000 characters.")
+    else:
+        try:
+            invite_send(
+                sender=request.user,
+                researcher_id=researcher.pk,
+                message=form.cleaned_data["message"],
+            )
+        except ClaimError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Your invitation was sent to the owner of this record.")
+    return redirect(
+        reverse("profiles:researcher_detail", args=[researcher.slug]) + "#direct-collaboration"
+    )
 
 
 @moderator_required
