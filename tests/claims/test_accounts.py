@@ -157,3 +157,14 @@ def test_the_demo_login_page_is_allauths(client):
     html = client.get(reverse("account_login")).content.decode()
     assert 'name="login"' in html and "Sign In" in html
     assert get_user_model().objects.count() == 0
+
+
+@pytest.mark.parametrize("name", ["account_email", "account_change_password"])
+def test_account_pages_link_to_each_other_and_to_claims(fresh_client, name):
+    user = UserFactory(username=f"nav{uuid.uuid4().hex[:6]}")
+    verify_email(user)
+    fresh_client.force_login(user)
+    html = fresh_client.get(reverse(name)).content.decode()
+    for target in ("account_email", "account_change_password", "socialaccount_connections"):
+        assert f'href="{reverse(target)}"' in html
+    assert reverse("claims:my_claims") in html
