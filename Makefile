@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
 PY := $(VENV)/bin/python
 STACK := $(PY) scripts/stack.py
 
-.PHONY: run test lint e2e install clean-data bench-help
+.PHONY: run test manage install clean-data
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed; none found" >&2; exit 1; }
@@ -23,9 +23,15 @@ install: $(VENV)/.installed
 run: install
 	$(STACK) run
 
+# Tests publish to their own queue, so a demo worker sharing the same Redis never takes their tasks.
+test: export CELERY_QUEUE ?= bzpeer-test
 test: install
 	$(STACK) exec -- $(PY) -m ruff check . ::: $(PY) -m ruff format --check . \
 		::: $(PY) -m mypy . ::: $(PY) -m pytest $(PYTEST_ARGS)
+
+# e.g. make manage ARGS=createsuperuser  (a moderator for the demo: staff users moderate claims)
+manage: install
+	$(STACK) exec -- $(PY) manage.py $(ARGS)
 
 clean-data:
 	rm -rf .data
