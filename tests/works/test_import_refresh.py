@@ -94,3 +94,24 @@ def test_the_import_task_runs_the_import_and_returns_the_summary(db, tmp_path):
     assert (result["created"], result["failed"]) == (1, 1)
     assert len(result["errors"]) == 1
     assert result["errors"][0].startswith(f"{path}:2: malformed JSON")
+
+
+def test_the_summary_counts_each_touched_researcher_once_across_flushes(db):
+    from works.importers.refresh import RefreshQueue
+    from works.importers.report import ImportReport
+
+    a, b, c = (Researcher.objects.create(slug=f"r{i}", display_name=f"R {i}") for i in range(3))
+    report = ImportReport(source="openalex")
+    refresh = RefreshQueue(report=report, enqueue=False)
+
+    refresh.add([a.pk, b.pk])
+    refresh.flush()
+    refresh.add([b.pk, c.pk])
+    refresh.flush()
+
+    assert report.researchers_touched == 3
+    assert dict(Researcher.objects.values_list("slug", "data_version")) == {
+        "r0": 2,
+        "r1": 3,
+        "r2": 2,
+    }

@@ -25,6 +25,7 @@ class RefreshQueue:
         self.report = report
         self.enqueue = enqueue
         self.pending = TouchedResearchers()
+        self.ever = TouchedResearchers()  # distinct over the whole run, for the summary
         self.not_enqueued = 0
 
     def add(self, researcher_ids: Iterable[int]) -> None:
@@ -35,7 +36,8 @@ class RefreshQueue:
             return
         ids = list(self.pending)
         self.pending.clear()
-        self.report.researchers_touched += len(ids)
+        self.ever.add(ids)
+        self.report.researchers_touched = len(self.ever)
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             with transaction.atomic():
