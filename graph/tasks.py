@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import scipy.sparse  # noqa: F401 - networkx's PageRank imports it on first use; a worker pays at start
 from celery import shared_task
 
 from graph.services import graph_slice_compute, graph_slices_precompute
