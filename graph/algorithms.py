@@ -207,7 +207,8 @@ def communities(graph: nx.Graph) -> dict[str, int]:
 
 
 def layout(graph: nx.Graph, center: str, size: float = 100.0) -> dict[str, tuple[float, float]]:
-    """Spring layout with the centre in the middle, scaled into 5–95 % of a square drawing."""
+    """Spring layout with the centre in the middle, spread radially by rank into the inner
+    80 % of a square drawing."""
     if graph.number_of_nodes() == 1:
         return {center: (size / 2, size / 2)}
     initial = nx.circular_layout(graph)
@@ -222,15 +223,28 @@ def layout(graph: nx.Graph, center: str, size: float = 100.0) -> dict[str, tuple
         iterations=60,
     )
     cx, cy = (float(v) for v in pos[center])
-    reach = max(max(abs(float(x) - cx), abs(float(y) - cy)) for x, y in pos.values()) or 1.0
-    half = size * 0.4  # leaves room for the labels at the edges
-    return {
-        node: (
-            round(size / 2 + half * (float(x) - cx) / reach, 2),
-            round(size / 2 + half * (float(y) - cy) / reach, 2),
+    # Spread radially by rank: a hub's many direct neighbours would otherwise huddle round the
+    # centre while a few far citations set the scale. Angles are kept, distances become evenly
+    # spaced rings by their order (area-uniform), so every node gets room for its label.
+    others = [n for n in pos if n != center]
+    polar = {
+        n: (
+            math.hypot(float(pos[n][0]) - cx, float(pos[n][1]) - cy),
+            math.atan2(float(pos[n][1]) - cy, float(pos[n][0]) - cx),
         )
-        for node, (x, y) in pos.items()
+        for n in others
     }
+    order = sorted(others, key=lambda n: (polar[n][0], n))
+    half = size * 0.4  # leaves room for the labels at the edges
+    placed = {center: (round(size / 2, 2), round(size / 2, 2))}
+    for rank, node in enumerate(order):
+        radius = half * (0.25 + 0.75 * math.sqrt((rank + 1) / len(order)))
+        angle = polar[node][1]
+        placed[node] = (
+            round(size / 2 + radius * math.cos(angle), 2),
+            round(size / 2 + radius * math.sin(angle), 2),
+        )
+    return placed
 
 
 def shape_points(kind: str, x: float, y: float, size: float) -> str:
@@ -250,7 +264,7 @@ def shape_points(kind: str, x: float, y: float, size: float) -> str:
 
 
 def slice_payload(
-    graph: nx.Graph, *, size: float = 100.0, node_size: float = 1.8, label_top: int | None = 18
+    graph: nx.Graph, *, size: float = 100.0, node_size: float = 1.8, label_top: int | None = 12
 ) -> dict:
     """What the templates and exports need: nodes (centre first, then by rank) with positions
     and shapes, edges with their reasons and sentences, communities and totals."""

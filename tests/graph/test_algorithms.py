@@ -166,6 +166,7 @@ def test_payload_puts_the_centre_first_in_the_middle_and_every_node_in_the_drawi
     centre = payload["nodes"][0]
     assert (centre["label"], centre["center"], centre["x"], centre["y"]) == ("Ada", True, 50, 50)
     assert all(5 <= n["x"] <= 95 and 5 <= n["y"] <= 95 for n in payload["nodes"])
+    assert len({(n["x"], n["y"]) for n in payload["nodes"]}) == len(payload["nodes"])
     shapes = {n["kind"]: n["shape"] for n in payload["nodes"]}
     assert len(set(shapes.values())) == 4  # one shape per type: not colour alone
     assert all(bool(n["points"]) == (n["kind"] != "person") for n in payload["nodes"])
