@@ -35,3 +35,20 @@ def test_the_seed_researcher_is_at_its_url(db):
     assert result.researcher.slug == "jiashi-feng"
     assert result.created_works == 47
     assert seed_profile_import(path=SEED).created_works == 0
+
+
+def test_the_seed_asks_the_worker_for_its_figures_until_it_has_them(db):
+    from profiles.models import ResearcherRefreshRequest, TrustSnapshot
+    from profiles.services.trust import trust_recompute
+
+    seed = seed_profile_import(path=SEED).researcher
+    assert ResearcherRefreshRequest.objects.filter(researcher=seed).exists()
+    # Nothing computed it yet: a second load asks again (the request stays queued once).
+    seed_profile_import(path=SEED)
+    assert ResearcherRefreshRequest.objects.filter(researcher=seed).count() == 1
+
+    ResearcherRefreshRequest.objects.all().delete()
+    trust_recompute(researcher_ids=[seed.pk])
+    assert TrustSnapshot.objects.filter(researcher=seed).exists()
+    seed_profile_import(path=SEED)
+    assert not ResearcherRefreshRequest.objects.exists()

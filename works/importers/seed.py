@@ -14,7 +14,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
-from profiles.models import Researcher
+from profiles.models import Researcher, TrustSnapshot
+from profiles.services.derived import researchers_request_refresh
 from works.models import Authorship, Work
 
 
@@ -76,6 +77,10 @@ def seed_profile_import(*, path: Path) -> SeedImportResult:
                 data_version=researcher.data_version + 1
             )
             researcher.refresh_from_db()
+        # Derived figures (topics, close collaborators, trust) come from the worker: ask for them
+        # when the works changed or none was ever computed (a previous run's worker may not have).
+        if created or not TrustSnapshot.objects.filter(researcher=researcher).exists():
+            researchers_request_refresh(researcher_ids=[researcher.pk])
     return SeedImportResult(
         researcher=researcher, created_works=created, existing_works=len(data["works"]) - created
     )
