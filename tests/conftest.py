@@ -53,46 +53,46 @@ def _database_url() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
+# One worker process, one task at a time: what the tests start, with the queue they name.
+WORKER_COMMAND = [
+    sys.executable, "-m", "celery", "-A", "bzpeer", "worker", "--pool", "solo",
+    "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
+]  # fmt: skip
+
+
+def start_celery_worker(*, queue: str, log_path: Path, **env_overrides: str) -> subprocess.Popen:
+    """Start a real worker on `queue` against the test database; return once it is ready."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue, **env_overrides)
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [*WORKER_COMMAND, "--queues", queue],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while "ready." not in log_path.read_text():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()}")
+        time.sleep(0.1)
+    return proc
+
+
+def reset_broker_connections() -> None:
+    """Drop pooled broker connections, so a changed broker setting takes effect."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker_process(transactional_db, tmp_path) -> Iterator[str]:
     """A real `celery worker` process on its own queue, using the test database."""
     queue = f"test-{uuid.uuid4().hex[:10]}"
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue)
     previous_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
     log_path = tmp_path / "worker.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "bzpeer",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--queues",
-                queue,
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+    proc = start_celery_worker(queue=queue, log_path=log_path)
     try:
-        deadline = time.monotonic() + 30
-        while "ready." not in log_path.read_text():
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()}")
-            time.sleep(0.1)
         yield queue
     finally:
         celery_app.conf.task_default_queue = previous_queue
@@ -110,11 +110,9 @@ def unreachable_broker() -> Iterator[None]:
     """Point Celery at a port where nothing listens: a real connection failure."""
     previous = celery_app.conf.broker_url
     celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    reset_broker_connections()
     try:
         yield
     finally:
         celery_app.conf.broker_url = previous
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        reset_broker_connections()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from profiles.selectors import researcher_profile_queryset
 from profiles.services.derived import DRAIN_SCHEDULED_KEY, refresh_requests_drain
 from profiles.services.trust import TRUST_LOCK_KEY, trust_run_batch, trust_run_start
 from profiles.trust import TrustInputs, trust_score
-from tests.conftest import ROOT, _database_url
+from tests.conftest import _database_url, reset_broker_connections, start_celery_worker
 from tests.factories import (
     AuthorshipFactory,
     ResearcherFactory,
@@ -175,21 +174,6 @@ def test_the_nightly_run_is_on_the_beat_schedule():
 # A real worker killed in the middle of a batch.
 
 VISIBILITY_TIMEOUT = 2
-WORKER_COMMAND = [
-    sys.executable,
-    "-m",
-    "celery",
-    "-A",
-    "bzpeer",
-    "worker",
-    "--pool",
-    "solo",
-    "--loglevel",
-    "INFO",
-    "--without-heartbeat",
-    "--without-gossip",
-    "--without-mingle",
-]
 
 
 @contextmanager
@@ -197,36 +181,22 @@ def broker_key_space(prefix: str) -> Iterator[None]:
     """This process publishes into the same isolated key space as the test's workers."""
     previous = dict(celery_app.conf.broker_transport_options)
     celery_app.conf.broker_transport_options = {**previous, "global_keyprefix": prefix}
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    reset_broker_connections()
     try:
         yield
     finally:
         celery_app.conf.broker_transport_options = previous
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        reset_broker_connections()
 
 
 def start_worker(queue: str, prefix: str, log_path: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DATABASE_URL=_database_url(),
-        CELERY_QUEUE=queue,
+    return start_celery_worker(
+        queue=queue,
+        log_path=log_path,
         BZPEER_BROKER_KEY_PREFIX=prefix,
         BZPEER_BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         BZPEER_BROKER_RESTORE_INTERVAL="1",
     )
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [*WORKER_COMMAND, "--queues", queue],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    wait_for(lambda: "ready." in log_path.read_text(), "the worker to start", proc=proc)
-    return proc
 
 
 def wait_for(condition, what: str, *, timeout: float = 60, proc=None) -> None:
