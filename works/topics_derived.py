@@ -310,9 +310,16 @@ def derive_topics() -> set[int]:
         Topic.objects.filter(origin=TopicOrigin.DERIVED, worktopic__isnull=True).delete()
         if not changed:
             return set()
+        # Their topics changed: a new data version, so graph slices cut before are not served
+        # as current (the same rule importers follow).
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT researcher_id FROM works_authorship WHERE work_id = ANY(%s)",
+                """
+                UPDATE profiles_researcher SET data_version = data_version + 1
+                WHERE id IN (
+                    SELECT DISTINCT researcher_id FROM works_authorship WHERE work_id = ANY(%s)
+                ) RETURNING id
+                """,
                 [sorted(changed)],
             )
             return {row[0] for row in cursor.fetchall()}

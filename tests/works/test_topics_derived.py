@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from profiles.models import Researcher
 from profiles.selectors import researcher_profile_queryset
 from tests.conftest import SEED
 from tests.factories import (
@@ -74,10 +75,19 @@ def test_it_stores_derived_topics_and_the_profile_counts_them(client, seed_resea
     assert sorted(map(int, links)) == sorted(derived.values_list("pk", flat=True))
 
 
+def test_new_topics_are_a_new_data_version_so_old_graph_slices_are_not_current(seed_researcher):
+    version = seed_researcher.data_version
+    derive_topics()
+    seed_researcher.refresh_from_db()
+    assert seed_researcher.data_version == version + 1
+
+
 def test_deriving_again_changes_nothing(seed_researcher):
     derive_topics()
     before = sorted(WorkTopic.objects.values_list("work_id", "topic__external_id", "score"))
+    version = Researcher.objects.get(pk=seed_researcher.pk).data_version
     assert derive_topics() == set()
+    assert Researcher.objects.get(pk=seed_researcher.pk).data_version == version
     assert sorted(WorkTopic.objects.values_list("work_id", "topic__external_id", "score")) == (
         before
     )
