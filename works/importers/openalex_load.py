@@ -513,8 +513,17 @@ def remove_orphan_name_records(cursor: Any, candidates: set[int]) -> set[int]:
 # --- standalone entity records -------------------------------------------------------------
 
 
+def _upsert_counts(cursor: Any, *, offered: int) -> BatchResult:
+    """Counts of an upsert `… RETURNING (xmax = 0)`: true for an insert, false for an update;
+    offered rows it returned nothing for were already as new as the record (skipped)."""
+    inserted = [row[0] for row in cursor.fetchall()]
+    created = sum(inserted)
+    return BatchResult(
+        created=created, updated=len(inserted) - created, skipped=offered - len(inserted)
+    )
+
+
 def load_institutions(items: list[ParsedInstitution]) -> BatchResult:
-    result = BatchResult()
     with connection.cursor() as cursor:
         _prepare(cursor)
         _copy(
@@ -549,15 +558,10 @@ def load_institutions(items: list[ParsedInstitution]) -> BatchResult:
             RETURNING (xmax = 0)
             """
         )
-        inserted = [row[0] for row in cursor.fetchall()]
-    result.created = sum(inserted)
-    result.updated = len(inserted) - result.created
-    result.skipped = len(items) - len(inserted)
-    return result
+        return _upsert_counts(cursor, offered=len(items))
 
 
 def load_sources(items: list[ParsedSource]) -> BatchResult:
-    result = BatchResult()
     with connection.cursor() as cursor:
         _prepare(cursor)
         _copy(
@@ -579,15 +583,10 @@ def load_sources(items: list[ParsedSource]) -> BatchResult:
             RETURNING (xmax = 0)
             """
         )
-        inserted = [row[0] for row in cursor.fetchall()]
-    result.created = sum(inserted)
-    result.updated = len(inserted) - result.created
-    result.skipped = len(items) - len(inserted)
-    return result
+        return _upsert_counts(cursor, offered=len(items))
 
 
 def load_topics(items: list[ParsedTopic]) -> BatchResult:
-    result = BatchResult()
     with connection.cursor() as cursor:
         _prepare(cursor)
         _copy(
@@ -611,11 +610,7 @@ def load_topics(items: list[ParsedTopic]) -> BatchResult:
             RETURNING (xmax = 0)
             """
         )
-        inserted = [row[0] for row in cursor.fetchall()]
-    result.created = sum(inserted)
-    result.updated = len(inserted) - result.created
-    result.skipped = len(items) - len(inserted)
-    return result
+        return _upsert_counts(cursor, offered=len(items))
 
 
 def load_authors(items: list[ParsedAuthor]) -> BatchResult:
