@@ -31,7 +31,8 @@ def _follow_toggle(request: HtmxHttpRequest, slug: str, *, follow: bool) -> Http
     if not request.htmx:
         return redirect(profile_url + "#actions")
     researcher.followers_count = researcher_followers_count(researcher.pk)  # type: ignore[attr-defined]
-    context = {"researcher": researcher, "is_following": follow}
+    # The snapshot's follower figure is swapped out of band, so both counts agree.
+    context = {"researcher": researcher, "is_following": follow, "follow_swapped": True}
     return render(request, "profiles/researcher_detail.html#follow-actions", context)
 
 

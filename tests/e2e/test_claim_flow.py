@@ -161,7 +161,9 @@ def test_follow_swaps_in_place_and_anonymous_visitors_come_back_after_log_in(
     button.click()
     expect(page.locator("#follow-actions button")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#follow-actions .count")).to_have_text("1")
+    expect(page.locator("#followers-count")).to_have_text("1")  # the snapshot agrees
     page.locator("#follow-actions button").click()
     expect(page.locator("#follow-actions button")).to_have_attribute("aria-pressed", "false")
     expect(page.locator("#follow-actions .count")).to_have_text("0")
+    expect(page.locator("#followers-count")).to_have_text("0")
     assert navigations == []  # both swaps happened in place

@@ -63,6 +63,8 @@ def test_htmx_follow_swaps_the_button_and_count_in_place(person, who, request):
     assert "<html" not in html
     assert "Following — unfollow" in html and actions_count(html) == 2
     assert follow_url(person, "unfollow") in html
+    # The trust snapshot's follower figure changes with it, out of band.
+    assert '<dd id="followers-count" hx-swap-oob="true">2</dd>' in html
 
     response = client.post(follow_url(person, "unfollow"), headers={"HX-Request": "true"})
     html = response.content.decode()

@@ -46,7 +46,7 @@ def text_of(html: str) -> str:
 
 
 def count_of(html: str, label: str) -> int:
-    match = re.search(rf"<dt>{label}</dt><dd>(\d+)</dd>", html)
+    match = re.search(rf"<dt>{label}</dt><dd[^>]*>(\d+)</dd>", html)
     assert match, f"no count for {label}"
     return int(match.group(1))
 
