@@ -33,17 +33,22 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The researcher profile; `?page=N` with HX-Request returns only that page of works."""
-    researcher = get_object_or_404(researcher_profile_queryset(), slug=slug)
     form = WorksPageForm(request.GET)
     number = form.cleaned_data["page"] if form.is_valid() and form.cleaned_data["page"] else 1
-    works_page = researcher_works_page(researcher, number=number)
+    if request.htmx and request.htmx.target == "works-more":
+        # Another page of works needs the works only: none of the snapshot's counts.
+        researcher = get_object_or_404(Researcher, slug=slug)
+        context = {
+            "researcher": researcher,
+            "works_page": researcher_works_page(researcher, number=number),
+        }
+        return render(request, "profiles/researcher_detail.html#works-page", context)
+    researcher = get_object_or_404(researcher_profile_queryset(), slug=slug)
     context = {
         "researcher": researcher,
-        "works_page": works_page,
+        "works_page": researcher_works_page(researcher, number=number),
         "close_threshold": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
         "is_following": is_following(user=request.user, researcher=researcher),
         "claim_panel": claim_panel(user=request.user, researcher=researcher),
     }
-    if request.htmx and request.htmx.target == "works-more":
-        return render(request, "profiles/researcher_detail.html#works-page", context)
     return render(request, "profiles/researcher_detail.html", context)

@@ -6,7 +6,9 @@ import json
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.conftest import SEED
@@ -103,7 +105,9 @@ def test_it_shows_twenty_works_then_a_show_more_fragment(client, seed_researcher
     first = client.get(url).content.decode()
     assert first.count('class="work-title"') == 20
     assert 'hx-get="?page=2"' in first
-    fragment = client.get(url, {"page": 2}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="works-more")
+    with CaptureQueriesContext(connection) as queries:
+        fragment = client.get(url, {"page": 2}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="works-more")
+    assert len(queries) == 2  # the researcher, then the page of works
     body = fragment.content.decode()
     assert "<html" not in body and "Trust snapshot" not in body
     assert body.count('class="work-title"') == 20
@@ -184,9 +188,6 @@ def _big_researcher(works: int, coauthors: int, topics: int) -> str:
 def test_it_runs_a_constant_number_of_queries(client, db, django_assert_num_queries):
     small = _big_researcher(works=3, coauthors=1, topics=1)
     big = _big_researcher(works=300, coauthors=120, topics=60)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as small_queries:
         assert client.get(reverse("profiles:researcher_detail", args=[small])).status_code == 200
     with django_assert_num_queries(len(small_queries)):
