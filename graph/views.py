@@ -30,7 +30,7 @@ def graph_slice(request: HttpRequest, slug: str) -> HttpResponse:
         "graph_slice_stale": graph_slice_is_stale(current),
         "caps": SliceCaps(),
     }
-    return render(request, "profiles/researcher_detail.html#graph-slice", context)
+    return render(request, "graph/_slice.html", context)
 
 
 def _ready_slice(slug: str) -> tuple[Researcher, GraphSlice]:
