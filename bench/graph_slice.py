@@ -79,14 +79,18 @@ def compute_child(database_url: str, ids: list[int]) -> None:
     setup_django(database_url)
     import bzpeer.celery  # noqa: F401 - what a worker process imports
     import graph.tasks  # noqa: F401
+    from graph.compute import graph_slice_compute
+    from graph.drawing import PAYLOAD_VERSION
     from graph.models import GraphSlice
-    from graph.services import graph_slice_compute
     from profiles.models import Researcher
 
     versions = dict(Researcher.objects.filter(pk__in=ids).values_list("pk", "data_version"))
     GraphSlice.objects.filter(researcher_id__in=ids).delete()
     GraphSlice.objects.bulk_create(
-        [GraphSlice(researcher_id=pk, data_version=v) for pk, v in versions.items()]
+        [
+            GraphSlice(researcher_id=pk, data_version=v, payload_version=PAYLOAD_VERSION)
+            for pk, v in versions.items()
+        ]
     )
     rss_before = peak_rss_mb()
     timings = []

@@ -14,8 +14,10 @@ from urllib.parse import urlencode
 
 from django import forms
 
-from graph.algorithms import NODE_KINDS, parse_node_id
-from graph.selectors import EXPLORER_MAX_OPEN
+from graph.algorithms import explorer_graph
+from graph.drawing import slice_payload
+from graph.nodes import KIND_PLURALS, KIND_SHAPES, NODE_KINDS, parse_node_id
+from graph.selectors import EXPLORER_MAX_OPEN, explorer_inputs, search_nodes
 
 CANVAS = 1000  # the explorer's drawing is CANVAS × CANVAS user units
 MAX_ZOOM = 4  # zoom level z shows 1 / 2^(z/2) of the canvas
@@ -148,9 +150,6 @@ class ExplorerState:
 
 def explorer_context(state: ExplorerState) -> dict[str, Any] | None:
     """Everything the explorer template shows for a state; None if the focus does not exist."""
-    from graph.algorithms import KIND_PLURALS, KIND_SHAPES, explorer_graph, slice_payload
-    from graph.selectors import explorer_inputs, search_nodes
-
     inputs = explorer_inputs(state.focus, state.opened)
     if inputs is None:
         return None

@@ -6,8 +6,6 @@ import json
 
 import networkx as nx
 
-from graph.algorithms import payload_graph
-
 
 def slice_graphml(payload: dict) -> str:
     """GraphML with every node's type, label and community and every edge's reason."""
@@ -35,3 +33,25 @@ def slice_json(payload: dict, *, researcher: str, data_version: int) -> str:
         "totals": payload.get("totals", {}),
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def payload_graph(payload: dict) -> nx.DiGraph:
+    """A stored payload back as a directed graph (edges point from `source`), for export."""
+    graph = nx.DiGraph()
+    for n in payload["nodes"]:
+        graph.add_node(
+            n["id"],
+            kind=n["kind"],
+            label=n["label"],
+            slug=n.get("slug", ""),
+            center=bool(n.get("center")),
+            score=float(n.get("score", 0.0)),
+            community=int(n.get("community", 0)),
+            x=float(n["x"]),
+            y=float(n["y"]),
+        )
+    for e in payload["edges"]:
+        graph.add_edge(
+            e["source"], e["target"], kind=e["kind"], why=e["why"], weight=float(e["weight"])
+        )
+    return graph

@@ -14,12 +14,18 @@ class SliceStatus(models.TextChoices):
 
 
 class GraphSlice(models.Model):
-    """One slice per researcher and data version; a new import makes a new version."""
+    """One slice per researcher, data version and payload version.
+
+    A new import bumps the researcher's `data_version`; a deploy that changes how a slice is
+    drawn or worded bumps `graph.drawing.PAYLOAD_VERSION`. Either way the stored slice no longer
+    matches the key the page asks for, so it is never served and a new one is built."""
 
     researcher = models.ForeignKey(
         Researcher, on_delete=models.CASCADE, related_name="graph_slices"
     )
     data_version = models.PositiveIntegerField()
+    # The format of `payload` (layout, geometry, wording) it was drawn with.
+    payload_version = models.PositiveIntegerField()
     status = models.CharField(
         max_length=10, choices=SliceStatus.choices, default=SliceStatus.PENDING
     )
@@ -33,7 +39,8 @@ class GraphSlice(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["researcher", "data_version"], name="graph_slice_per_version"
+                fields=["researcher", "data_version", "payload_version"],
+                name="graph_slice_per_version",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=SliceStatus.values), name="graph_slice_status_valid"

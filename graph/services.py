@@ -1,9 +1,13 @@
-"""Writes for graph slices: request one (enqueue on commit), compute one (idempotent)."""
+"""Writes of the request side: ask for the current slice (enqueued on commit), retry one.
+
+The slice the page asks for is keyed by (researcher, `data_version`, `PAYLOAD_VERSION`): a slice
+stored under an older data or payload version is never served. The worker's side — compute and
+store — is `graph.compute`, wrapped by `graph.tasks`.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -12,9 +16,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from graph.algorithms import SliceCaps, build_slice, slice_payload
+from graph.drawing import PAYLOAD_VERSION
 from graph.models import GraphSlice, SliceStatus
-from graph.selectors import slice_inputs
+from graph.tasks import compute_graph_slice
 from profiles.models import Researcher
 
 logger = logging.getLogger(__name__)
@@ -26,8 +30,6 @@ QUEUE_ERRORS = (BrokerError, RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def _enqueue(slice_id: int, researcher_id: int, data_version: int) -> None:
-    from graph.tasks import compute_graph_slice
-
     try:
         compute_graph_slice.apply_async(
             kwargs={"researcher_id": researcher_id, "data_version": data_version}, retry=False
@@ -39,10 +41,21 @@ def _enqueue(slice_id: int, researcher_id: int, data_version: int) -> None:
         )
 
 
+def current_graph_slice(researcher: Researcher) -> GraphSlice | None:
+    """The stored slice for the researcher's current data and payload format, if any."""
+    return GraphSlice.objects.filter(
+        researcher=researcher,
+        data_version=researcher.data_version,
+        payload_version=PAYLOAD_VERSION,
+    ).first()
+
+
 def graph_slice_request(*, researcher: Researcher) -> GraphSlice:
     """The slice for the researcher's current data, enqueued for the worker if new."""
     graph_slice, created = GraphSlice.objects.get_or_create(
-        researcher=researcher, data_version=researcher.data_version
+        researcher=researcher,
+        data_version=researcher.data_version,
+        payload_version=PAYLOAD_VERSION,
     )
     if created:
         transaction.on_commit(
@@ -71,57 +84,3 @@ def graph_slice_is_stale(graph_slice: GraphSlice) -> bool:
         and graph_slice.started_at is None
         and timezone.now() - graph_slice.requested_at > STALE_PENDING_AFTER
     )
-
-
-def graph_slice_compute(
-    *, researcher_id: int, data_version: int, caps: SliceCaps | None = None
-) -> bool:
-    """Compute and store one slice; a slice already READY is left alone (returns False)."""
-    caps = caps or SliceCaps()
-    # Compare-and-swap: a redelivered task finds the slice READY and does nothing.
-    claimed = (
-        GraphSlice.objects.filter(researcher_id=researcher_id, data_version=data_version)
-        .exclude(status=SliceStatus.READY)
-        .update(started_at=timezone.now(), status=SliceStatus.PENDING)
-    )
-    if not claimed:
-        return False
-    started = time.perf_counter()
-    try:
-        payload = slice_payload(build_slice(slice_inputs(researcher_id), caps))
-    except Exception as exc:
-        GraphSlice.objects.filter(researcher_id=researcher_id, data_version=data_version).update(
-            status=SliceStatus.FAILED, error=f"{type(exc).__name__}: {exc}"
-        )
-        raise
-    GraphSlice.objects.filter(researcher_id=researcher_id, data_version=data_version).update(
-        status=SliceStatus.READY,
-        payload=payload,
-        error="",
-        computed_at=timezone.now(),
-        compute_ms=round((time.perf_counter() - started) * 1000),
-    )
-    # Older versions are never served again (the page asks for the current one).
-    GraphSlice.objects.filter(researcher_id=researcher_id, data_version__lt=data_version).delete()
-    return True
-
-
-def graph_slices_precompute(*, researcher_ids: list[int]) -> int:
-    """Build the current slice of each researcher now, so nobody waits for it; returns how
-    many were computed. Ready slices are left alone (each compute is a compare-and-swap)."""
-    versions = dict(
-        Researcher.objects.filter(pk__in=researcher_ids).values_list("pk", "data_version")
-    )
-    GraphSlice.objects.bulk_create(
-        [GraphSlice(researcher_id=pk, data_version=v) for pk, v in versions.items()],
-        ignore_conflicts=True,
-    )
-    computed = 0
-    for pk, version in sorted(versions.items()):
-        try:
-            computed += graph_slice_compute(researcher_id=pk, data_version=version)
-        except Exception:
-            # The slice is marked failed (with its error) by graph_slice_compute and the page
-            # offers a retry; one bad record must not keep the rest of an import's slices back.
-            logger.exception("graph slice of researcher %s failed", pk)
-    return computed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import scipy.sparse  # noqa: F401 - networkx's PageRank imports it on first use; a worker pays at start
 from celery import shared_task
 
-from graph.services import graph_slice_compute, graph_slices_precompute
+from graph.compute import graph_slice_compute, graph_slices_precompute
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -7,11 +7,17 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from graph.algorithms import SliceCaps, node_id
+from graph.algorithms import SliceCaps
 from graph.explorer import ExplorerForm, ExplorerState, explorer_context
 from graph.exports import slice_graphml, slice_json
 from graph.models import GraphSlice, SliceStatus
-from graph.services import graph_slice_is_stale, graph_slice_request, graph_slice_retry
+from graph.nodes import node_id
+from graph.services import (
+    current_graph_slice,
+    graph_slice_is_stale,
+    graph_slice_request,
+    graph_slice_retry,
+)
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 
@@ -35,10 +41,8 @@ def graph_slice(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _ready_slice(slug: str) -> tuple[Researcher, GraphSlice]:
     researcher = get_object_or_404(Researcher, slug=slug)
-    ready = GraphSlice.objects.filter(
-        researcher=researcher, data_version=researcher.data_version, status=SliceStatus.READY
-    ).first()
-    if ready is None or ready.payload is None:
+    ready = current_graph_slice(researcher)
+    if ready is None or ready.status != SliceStatus.READY or ready.payload is None:
         raise Http404("This graph slice has not been built yet.")
     return researcher, ready
 

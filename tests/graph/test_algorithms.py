@@ -1,72 +1,15 @@
-"""Pure graph functions, without a database: caps, reasons, ranking, layout, exports."""
+"""Pure graph functions (networkx only), without a database: caps, ranking, the explorer's graph."""
 
 from __future__ import annotations
-
-import json
-import xml.etree.ElementTree as ET
 
 import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.algorithms import (
-    Edge,
-    Node,
-    SliceCaps,
-    SliceInputs,
-    build_slice,
-    explorer_graph,
-    slice_payload,
-    why_affiliation,
-    why_authored,
-    why_cites,
-    why_coauthor,
-    why_topic,
-)
-from graph.exports import slice_graphml, slice_json
-
-
-def person(pk: int, name: str) -> Node:
-    return Node(f"person:{pk}", "person", name, slug=name.lower())
-
-
-def known() -> SliceInputs:
-    """Ada wrote P1 with Bo; P2 cites P1; Ed writes with Bo only; Ada works on Graphs at Uni."""
-    ada, bo, cy, di, ed = (
-        person(1, "Ada"),
-        person(2, "Bo"),
-        person(3, "Cy"),
-        person(4, "Di"),
-        person(5, "Ed"),
-    )
-    p1 = Node("paper:10", "paper", "P1")
-    p2 = Node("paper:11", "paper", "P2")
-    graphs = Node("topic:20", "topic", "Graphs")
-    uni = Node("institution:30", "institution", "Uni")
-    return SliceInputs(
-        center=ada,
-        nodes=[bo, cy, di, ed, p1, p2, graphs, uni],
-        edges=[
-            Edge(ada.id, bo.id, "coauthor", why_coauthor(5), 5),
-            Edge(ada.id, cy.id, "coauthor", why_coauthor(1), 1),
-            Edge(ada.id, di.id, "coauthor", why_coauthor(2), 2),
-            Edge(bo.id, ed.id, "coauthor", why_coauthor(3), 3),
-            Edge(ada.id, p1.id, "authored", why_authored()),
-            Edge(bo.id, p1.id, "authored", why_authored()),
-            Edge(p2.id, p1.id, "cites", why_cites()),
-            Edge(ada.id, graphs.id, "topic", why_topic("Graphs", 4), 4),
-            Edge(p2.id, graphs.id, "topic", why_topic("Graphs")),
-            Edge(ada.id, uni.id, "affiliation", why_affiliation("Uni", 3), 3),
-        ],
-        totals={"person": 4, "paper": 1, "topic": 1, "institution": 1},
-    )
-
-
-def labelled_whys(graph: nx.Graph) -> dict[frozenset[str], str]:
-    return {
-        frozenset((graph.nodes[u]["label"], graph.nodes[v]["label"])): d["why"]
-        for u, v, d in graph.edges(data=True)
-    }
+from graph.algorithms import SliceCaps, build_slice, explorer_graph
+from graph.drawing import slice_payload
+from graph.nodes import Edge, Node, SliceInputs, why_coauthor
+from tests.graph.known_slice import known, labelled_whys, person
 
 
 def test_every_edge_says_why():
@@ -83,15 +26,6 @@ def test_every_edge_says_why():
         frozenset({"P2", "Graphs"}): "shares topic Graphs",
         frozenset({"Ada", "Uni"}): "affiliated with Uni on 3 works",
     }
-
-
-def test_sentences_keep_the_direction_of_citations_and_authorship():
-    sentences = {e["sentence"] for e in slice_payload(build_slice(known(), SliceCaps()))["edges"]}
-    assert "P2 cites P1" in sentences
-    assert "P1 cites P2" not in sentences
-    assert "Ada is an author of P1" in sentences
-    assert "Ada — Bo: 5 shared works" in sentences
-    assert "Bo — Ed: 3 shared works" in sentences
 
 
 def test_caps_are_respected_per_type():
@@ -161,53 +95,10 @@ def test_any_slice_respects_its_caps_and_stays_connected(weights, cap):
     assert nx.is_connected(graph)
 
 
-def test_payload_puts_the_centre_first_in_the_middle_and_every_node_in_the_drawing():
-    payload = slice_payload(build_slice(known(), SliceCaps()))
-    centre = payload["nodes"][0]
-    assert (centre["label"], centre["center"], centre["x"], centre["y"]) == ("Ada", True, 50, 50)
-    assert all(5 <= n["x"] <= 95 and 5 <= n["y"] <= 95 for n in payload["nodes"])
-    assert len({(n["x"], n["y"]) for n in payload["nodes"]}) == len(payload["nodes"])
-    shapes = {n["kind"]: n["shape"] for n in payload["nodes"]}
-    assert len(set(shapes.values())) == 4  # one shape per type: not colour alone
-    assert all(bool(n["points"]) == (n["kind"] != "person") for n in payload["nodes"])
-    # The text list starts with the centre's heaviest link.
-    assert payload["edges"][0]["sentence"] == "Ada — Bo: 5 shared works"
-    members = sorted(m for c in payload["communities"] for m in c["members"])
-    assert members == sorted(n["label"] for n in payload["nodes"])
-
-
 def test_ranking_prefers_the_stronger_link():
     payload = slice_payload(build_slice(known(), SliceCaps()))
     score = {n["label"]: n["score"] for n in payload["nodes"]}
     assert score["Bo"] > score["Di"] > score["Cy"]
-
-
-def test_a_researcher_alone_is_a_single_node():
-    payload = slice_payload(build_slice(SliceInputs(center=person(1, "Solo")), SliceCaps()))
-    assert [n["label"] for n in payload["nodes"]] == ["Solo"]
-    assert payload["edges"] == []
-
-
-def test_graphml_export_keeps_types_and_reasons():
-    payload = slice_payload(build_slice(known(), SliceCaps()))
-    document = slice_graphml(payload)
-    ET.fromstring(document)  # noqa: S314 - our own output, checked to be well-formed XML
-    graph = nx.parse_graphml(document)
-    assert graph.is_directed()
-    assert graph.nodes["person:1"]["kind"] == "person"
-    assert graph.nodes["paper:11"]["label"] == "P2"
-    assert graph.edges["paper:11", "paper:10"]["why"] == "cites"
-    assert graph.number_of_edges() == len(payload["edges"])
-
-
-def test_json_export_lists_nodes_and_edges_with_reasons():
-    payload = slice_payload(build_slice(known(), SliceCaps()))
-    document = json.loads(slice_json(payload, researcher="ada", data_version=3))
-    assert document["researcher"] == "ada" and document["data_version"] == 3
-    assert {n["id"] for n in document["nodes"]} == {n["id"] for n in payload["nodes"]}
-    whys = {(e["source"], e["target"]): e["why"] for e in document["edges"]}
-    assert whys[("paper:11", "paper:10")] == "cites"
-    assert whys[("person:1", "institution:30")] == "affiliated with Uni on 3 works"
 
 
 def test_the_explorer_hides_filtered_types_but_never_the_focus():

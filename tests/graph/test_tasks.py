@@ -7,6 +7,7 @@ import time
 import pytest
 from django.urls import reverse
 
+from graph.drawing import PAYLOAD_VERSION
 from graph.models import GraphSlice, SliceStatus
 from tests.factories import AuthorshipFactory, ResearcherFactory, WorkFactory
 
@@ -44,13 +45,19 @@ def test_precompute_builds_the_current_slices_of_the_given_researchers(db):
         AuthorshipFactory(work=work, researcher=r, position=position)
     touched[1].data_version = 4
     touched[1].save()
-    GraphSlice.objects.create(researcher=touched[1], data_version=3, status=SliceStatus.FAILED)
+    GraphSlice.objects.create(
+        researcher=touched[1],
+        data_version=3,
+        payload_version=PAYLOAD_VERSION,
+        status=SliceStatus.FAILED,
+    )
 
     assert precompute_graph_slices(researcher_ids=[r.pk for r in touched]) == 2
     ready = GraphSlice.objects.filter(status=SliceStatus.READY)
     assert sorted(ready.values_list("researcher_id", "data_version")) == sorted(
         [(touched[0].pk, 1), (touched[1].pk, 4)]
     )
+    assert set(ready.values_list("payload_version", flat=True)) == {PAYLOAD_VERSION}
     assert not GraphSlice.objects.filter(researcher=untouched).exists()
     # An older version is dropped once the new one is ready.
     assert not GraphSlice.objects.filter(researcher=touched[1], data_version=3).exists()

@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from graph.compute import graph_slice_compute
+from graph.drawing import PAYLOAD_VERSION
 from graph.models import GraphSlice, SliceStatus
-from graph.services import QUEUE_UNREACHABLE, graph_slice_compute
+from graph.services import QUEUE_UNREACHABLE
 from tests.factories import AuthorshipFactory, ResearcherFactory, WorkFactory
 
 
@@ -67,6 +69,7 @@ def test_retry_puts_a_failed_slice_back_in_the_queue(client, researcher):
     GraphSlice.objects.create(
         researcher=researcher,
         data_version=researcher.data_version,
+        payload_version=PAYLOAD_VERSION,
         status=SliceStatus.FAILED,
         error="boom",
     )
@@ -83,7 +86,11 @@ def test_retry_needs_the_csrf_token(researcher):
 
 
 def test_a_slice_nobody_picks_up_is_reported_with_a_retry(client, researcher):
-    GraphSlice.objects.create(researcher=researcher, data_version=researcher.data_version)
+    GraphSlice.objects.create(
+        researcher=researcher,
+        data_version=researcher.data_version,
+        payload_version=PAYLOAD_VERSION,
+    )
     GraphSlice.objects.update(requested_at=timezone.now() - timedelta(minutes=5))
     html = client.get(slice_url(researcher), HTTP_HX_REQUEST="true").content.decode()
     assert 'data-state="failed"' in html
@@ -91,7 +98,11 @@ def test_a_slice_nobody_picks_up_is_reported_with_a_retry(client, researcher):
 
 
 def test_compute_is_idempotent(researcher):
-    GraphSlice.objects.create(researcher=researcher, data_version=researcher.data_version)
+    GraphSlice.objects.create(
+        researcher=researcher,
+        data_version=researcher.data_version,
+        payload_version=PAYLOAD_VERSION,
+    )
     assert graph_slice_compute(researcher_id=researcher.pk, data_version=researcher.data_version)
     computed_at = GraphSlice.objects.get().computed_at
     assert not graph_slice_compute(
@@ -106,6 +117,25 @@ def test_a_new_data_version_gets_a_new_slice(client, researcher):
     researcher.save()
     client.get(slice_url(researcher))
     assert sorted(GraphSlice.objects.values_list("data_version", flat=True)) == [1, 2]
+
+
+def test_a_slice_drawn_in_another_payload_format_is_never_served(client, researcher):
+    # A deploy changed the drawing: the stored slice (older format, same data) is stale.
+    client.get(slice_url(researcher))
+    graph_slice_compute(researcher_id=researcher.pk, data_version=researcher.data_version)
+    GraphSlice.objects.update(payload_version=PAYLOAD_VERSION - 1)
+    html = client.get(slice_url(researcher), HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-state="pending"' in html and "Co 0" not in html
+    for name in ("graph:slice_graphml", "graph:slice_json"):
+        assert client.get(reverse(name, args=[researcher.slug])).status_code == 404
+    current = GraphSlice.objects.get(payload_version=PAYLOAD_VERSION)
+    assert current.status == SliceStatus.PENDING
+
+    # Once rebuilt in the current format it is served, and the old one is gone.
+    assert graph_slice_compute(researcher_id=researcher.pk, data_version=researcher.data_version)
+    html = client.get(slice_url(researcher), HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-state="ready"' in html and "Co 0" in html
+    assert list(GraphSlice.objects.values_list("payload_version", flat=True)) == [PAYLOAD_VERSION]
 
 
 def test_it_answers_404_for_an_unknown_researcher(client, db):
