@@ -46,11 +46,11 @@ def _keyed(path: str, line: int, record: dict[str, Any]) -> Keyed | None:
     if isinstance(parsed, ParsedAuthor):
         return Keyed("A", parsed.openalex_id, parsed.updated_date, parsed, path, line)
     if isinstance(parsed, ParsedInstitution):
-        return Keyed("I", parsed.values[0], parsed.updated_date, parsed, path, line)
+        return Keyed("I", parsed.values.openalex_id, parsed.updated_date, parsed, path, line)
     if isinstance(parsed, ParsedSource):
-        return Keyed("S", parsed.values[0], parsed.updated_date, parsed, path, line)
+        return Keyed("S", parsed.values.openalex_id, parsed.updated_date, parsed, path, line)
     assert isinstance(parsed, ParsedTopic)
-    return Keyed("T", parsed.values[1], None, parsed, path, line)
+    return Keyed("T", parsed.values.external_id, None, parsed, path, line)
 
 
 def openalex_import(

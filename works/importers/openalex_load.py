@@ -16,7 +16,7 @@ stays a work, the identifier stays with the first).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -29,6 +29,7 @@ from works.importers.openalex_records import (
     ParsedTopic,
     ParsedWork,
     SourceValues,
+    TopicKey,
     TopicValues,
 )
 
@@ -116,7 +117,7 @@ def _upsert_sources(cursor: Any, sources: dict[str, SourceValues]) -> None:
     )
 
 
-def _upsert_topics(cursor: Any, topics: dict[tuple[str, str], TopicValues]) -> None:
+def _upsert_topics(cursor: Any, topics: dict[TopicKey, TopicValues]) -> None:
     if not topics:
         return
     _copy(
@@ -162,307 +163,391 @@ def _fill_orcids(cursor: Any, staging: str) -> None:
     )
 
 
+class AuthorValues(NamedTuple):
+    """An author as a work's authorship names it (stg_author's columns, in order)."""
+
+    openalex_id: str
+    orcid: str | None
+    display_name: str
+    slug: str | None
+
+
+class MatchedWork(NamedTuple):
+    """A record of the batch that creates or rewrites a work (`k`: its place in the batch)."""
+
+    k: int
+    work: ParsedWork
+    work_id: int
+
+
+@dataclass
+class WorkBatch:
+    """One batch of works on its way through the stages of `load_works`.
+
+    Each stage reads what the earlier ones resolved and adds its own part; the SQL stays
+    set-based (staging tables, `UPDATE … FROM`, `INSERT … SELECT`, COPY), this only names the
+    steps and what passes between them.
+    """
+
+    cursor: Any
+    works: list[ParsedWork]
+    result: BatchResult = field(default_factory=BatchResult)
+    changed: list[MatchedWork] = field(default_factory=list)  # new or rewritten, in batch order
+    institution_ids: dict[str, int] = field(default_factory=dict)  # OpenAlex id → pk
+    topic_ids: dict[TopicKey, int] = field(default_factory=dict)
+    researcher_ids: dict[str, int] = field(default_factory=dict)  # author OpenAlex id → pk
+    previous_authors: set[int] = field(default_factory=set)  # of rewritten works, before
+    current_authors: set[int] = field(default_factory=set)  # of changed works, after
+
+
 def load_works(works: list[ParsedWork]) -> BatchResult:
     """One batch of works (distinct OpenAlex ids), inside the caller's transaction."""
-    result = BatchResult()
     with connection.cursor() as cursor:
         _prepare(cursor)
-        _copy(
-            cursor,
-            "stg_work",
-            """k, openalex_id, doi, arxiv_id, work_type, publication_year, publication_date,
-               title, abstract, language, source_oa, venue, cited_by_count, updated_date""",
-            (
-                (
-                    k,
-                    w.openalex_id,
-                    w.doi,
-                    w.arxiv_id,
-                    w.work_type,
-                    w.publication_year,
-                    w.publication_date,
-                    w.title,
-                    w.abstract,
-                    w.language,
-                    w.source[0] if w.source else None,
-                    w.venue,
-                    w.cited_by_count,
-                    w.updated_date,
-                )
-                for k, w in enumerate(works)
-            ),
+        batch = WorkBatch(cursor=cursor, works=works)
+        _stage_works(batch)
+        _match_works(batch)
+        if not batch.changed:
+            return batch.result
+        _upsert_work_entities(batch)
+        _upsert_work_authors(batch)
+        _clear_rewritten_works(batch)
+        _write_works(batch)
+        _copy_authorships(batch)
+        _copy_work_topics(batch)
+        _insert_citations(batch)
+        result = batch.result
+        result.touched |= batch.previous_authors | batch.current_authors
+        result.removed = remove_orphan_name_records(
+            cursor, batch.previous_authors - batch.current_authors
         )
-        cursor.execute("ANALYZE stg_work")
-        cursor.execute(
-            """
-            UPDATE stg_work s SET work_id = w.id,
-                state = CASE WHEN w.updated_date IS NULL OR s.updated_date > w.updated_date
-                             THEN 'u' ELSE 's' END
-            FROM works_work w WHERE w.openalex_id = s.openalex_id
-            """
-        )
-        for key in ("doi", "arxiv_id"):
-            cursor.execute(
-                f"""
-                UPDATE stg_work s SET work_id = w.id, state = 'u'
-                FROM works_work w
-                WHERE s.work_id IS NULL AND s.{key} IS NOT NULL AND w.{key} = s.{key}
-                  AND w.openalex_id IS NULL
-                """
-            )
-        # Two records matching one stored work: the first takes it, the others are new works.
-        cursor.execute(
-            """
-            UPDATE stg_work s SET work_id = NULL, state = NULL
-            FROM (SELECT k, row_number() OVER (PARTITION BY work_id ORDER BY k) AS n
-                  FROM stg_work WHERE state = 'u') d
-            WHERE d.k = s.k AND d.n > 1
-            """
-        )
-        cursor.execute(
-            """
-            UPDATE stg_work SET state = 'n',
-                work_id = nextval(pg_get_serial_sequence('works_work', 'id'))
-            WHERE work_id IS NULL
-            """
-        )
-        for key in ("doi", "arxiv_id"):
-            cursor.execute(
-                f"""
-                UPDATE stg_work s SET {key} = NULL
-                FROM (SELECT k, row_number() OVER (PARTITION BY {key} ORDER BY k) AS n
-                      FROM stg_work WHERE {key} IS NOT NULL AND state IN ('n', 'u')) d
-                WHERE d.k = s.k AND (d.n > 1 OR EXISTS (
-                    SELECT 1 FROM works_work w WHERE w.{key} = s.{key} AND w.id <> s.work_id))
-                """
-            )
-        cursor.execute("SELECT k, state, work_id FROM stg_work")
-        states: dict[int, str] = {}
-        work_ids: dict[int, int] = {}
-        for k, state, work_id in cursor.fetchall():
-            states[k] = state
-            work_ids[k] = work_id
-        changed = [(k, w) for k, w in enumerate(works) if states[k] in ("n", "u")]
-        result.created = sum(1 for s in states.values() if s == "n")
-        result.updated = sum(1 for s in states.values() if s == "u")
-        result.skipped = sum(1 for s in states.values() if s == "s")
-        if not changed:
-            return result
-
-        institutions: dict[str, InstitutionValues] = {}
-        sources: dict[str, SourceValues] = {}
-        topics: dict[tuple[str, str], TopicValues] = {}
-        authors: dict[str, tuple[str, str | None, str, str | None]] = {}
-        for _, w in changed:
-            for inst in w.institutions:
-                institutions.setdefault(inst[0], inst)
-            if w.source:
-                sources.setdefault(w.source[0], w.source)
-            for topic, _score in w.topics:
-                topics.setdefault((topic[0], topic[1]), topic)
-            for a in w.authorships:
-                if a.author_openalex_id and a.author_openalex_id not in authors:
-                    authors[a.author_openalex_id] = (
-                        a.author_openalex_id,
-                        a.orcid,
-                        a.display_name,
-                        a.slug,
-                    )
-        _upsert_institutions(cursor, institutions)
-        _upsert_sources(cursor, sources)
-        _upsert_topics(cursor, topics)
-        cursor.execute(
-            """
-            SELECT s.openalex_id, i.id FROM stg_institution s
-            JOIN profiles_institution i ON i.openalex_id = s.openalex_id
-            """
-        )
-        institution_ids: dict[str, int] = dict(cursor.fetchall())
-        cursor.execute(
-            """
-            SELECT t.origin, t.external_id, t.id FROM stg_topic s
-            JOIN works_topic t ON t.origin = s.origin AND t.external_id = s.external_id
-            """
-        )
-        topic_ids = {(origin, external): pk for origin, external, pk in cursor.fetchall()}
-
-        researcher_ids: dict[str, int] = {}
-        if authors:
-            _copy(cursor, "stg_author", "openalex_id, orcid, display_name, slug", authors.values())
-            _attach_by_orcid(cursor, "stg_author")
-            cursor.execute(
-                """
-                INSERT INTO profiles_researcher
-                    (slug, display_name, name_variants, headline, open_to_collaborate,
-                     openalex_id, verification_level, claim_status, data_version,
-                     created_at, updated_at)
-                SELECT slug, display_name, '{}', '', false, openalex_id, 1, 'unclaimed', 1,
-                       now(), now()
-                FROM stg_author ORDER BY openalex_id
-                ON CONFLICT DO NOTHING
-                """
-            )
-            _fill_orcids(cursor, "stg_author")
-            cursor.execute(
-                """
-                SELECT s.openalex_id, r.id FROM stg_author s
-                JOIN profiles_researcher r ON r.openalex_id = s.openalex_id
-                """
-            )
-            researcher_ids = dict(cursor.fetchall())
-
-        # Rewritten works lose their previous authorships, topics and references.
-        previous: set[int] = set()
-        if result.updated:
-            cursor.execute(
-                """
-                DELETE FROM works_authorshipinstitution ai USING works_authorship a, stg_work s
-                WHERE ai.authorship_id = a.id AND a.work_id = s.work_id AND s.state = 'u'
-                """
-            )
-            cursor.execute(
-                """
-                DELETE FROM works_authorship a USING stg_work s
-                WHERE a.work_id = s.work_id AND s.state = 'u' RETURNING a.researcher_id
-                """
-            )
-            previous = {row[0] for row in cursor.fetchall()}
-            cursor.execute(
-                """
-                DELETE FROM works_worktopic t USING stg_work s
-                WHERE t.work_id = s.work_id AND s.state = 'u'
-                """
-            )
-            cursor.execute(
-                """
-                DELETE FROM works_citation c USING stg_work s
-                WHERE c.citing_id = s.work_id AND s.state = 'u'
-                """
-            )
-            cursor.execute(
-                """
-                UPDATE works_work w SET
-                    openalex_id = s.openalex_id, doi = COALESCE(s.doi, w.doi),
-                    arxiv_id = COALESCE(s.arxiv_id, w.arxiv_id), work_type = s.work_type,
-                    publication_year = s.publication_year, publication_date = s.publication_date,
-                    title = s.title, abstract = s.abstract, language = s.language,
-                    source_id = src.id, venue = s.venue, cited_by_count = s.cited_by_count,
-                    updated_date = s.updated_date, updated_at = now()
-                FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
-                WHERE w.id = s.work_id AND s.state = 'u'
-                """
-            )
-        result.touched |= previous
-        if result.created:
-            cursor.execute(
-                """
-                INSERT INTO works_work
-                    (id, openalex_id, doi, arxiv_id, work_type, publication_year,
-                     publication_date, title, abstract, language, source_id, venue,
-                     cited_by_count, updated_date, created_at, updated_at)
-                SELECT s.work_id, s.openalex_id, s.doi, s.arxiv_id, s.work_type,
-                       s.publication_year, s.publication_date, s.title, s.abstract, s.language,
-                       src.id, s.venue, s.cited_by_count, s.updated_date, now(), now()
-                FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
-                WHERE s.state = 'n'
-                """
-            )
-
-        # Authorships, their institutions and the work topics go straight into their tables
-        # with COPY: every id they need is known by now (authorship ids drawn from the sequence).
-        name_only = _resolve_name_only(changed, researcher_ids)
-        count = sum(len(w.authorships) for _, w in changed)
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('works_authorship', 'id')) "
-            "FROM generate_series(1, %s)",
-            [count],
-        )
-        authorship_ids = iter([row[0] for row in cursor.fetchall()])
-        authorship_rows = []
-        link_rows = []
-        current: set[int] = set()
-        for k, w in changed:
-            work_id = work_ids[k]
-            on_this_work: set[int] = set()
-            for a in w.authorships:
-                researcher_id = (
-                    researcher_ids.get(a.author_openalex_id)
-                    if a.author_openalex_id
-                    else name_only.get((k, a.position))
-                )
-                if researcher_id is None or researcher_id in on_this_work:
-                    continue  # e.g. two OpenAlex ids merged into one researcher by ORCID
-                on_this_work.add(researcher_id)
-                authorship_id = next(authorship_ids)
-                current.add(researcher_id)
-                authorship_rows.append(
-                    (
-                        authorship_id,
-                        work_id,
-                        researcher_id,
-                        a.position,
-                        a.raw_author_name,
-                        a.is_corresponding,
-                    )
-                )
-                for inst_id in a.institution_ids:
-                    if inst_id in institution_ids:
-                        link_rows.append((authorship_id, institution_ids[inst_id]))
-        _copy(
-            cursor,
-            "works_authorship",
-            "id, work_id, researcher_id, position, raw_author_name, is_corresponding",
-            authorship_rows,
-        )
-        _copy(cursor, "works_authorshipinstitution", "authorship_id, institution_id", link_rows)
-        result.touched |= current
-        _copy(
-            cursor,
-            "works_worktopic",
-            "work_id, topic_id, score",
-            (
-                (work_ids[k], topic_ids[(t[0], t[1])], score)
-                for k, w in changed
-                for t, score in w.topics
-                if (t[0], t[1]) in topic_ids
-            ),
-        )
-        _copy(
-            cursor,
-            "stg_citation",
-            "k, cited_oa",
-            ((k, cited) for k, w in changed for cited in w.references),
-        )
-        cursor.execute("ANALYZE stg_citation")
-        cursor.execute(
-            """
-            INSERT INTO works_citation (citing_id, cited_openalex_id, cited_id)
-            SELECT w.work_id, s.cited_oa, cw.id
-            FROM stg_citation s
-            JOIN stg_work w ON w.k = s.k
-            LEFT JOIN works_work cw ON cw.openalex_id = s.cited_oa
-            """
-        )
-        if result.created:
-            # Edges imported earlier towards works that arrive only now.
-            cursor.execute(
-                """
-                UPDATE works_citation c SET cited_id = s.work_id
-                FROM stg_work s
-                WHERE s.state = 'n' AND c.cited_openalex_id = s.openalex_id
-                  AND c.cited_id IS NULL
-                """
-            )
-        result.removed = remove_orphan_name_records(cursor, previous - current)
         result.touched -= result.removed
     return result
 
 
+def _stage_works(batch: WorkBatch) -> None:
+    """The batch into `stg_work`, `k` being each record's place in the batch."""
+    _copy(
+        batch.cursor,
+        "stg_work",
+        """k, openalex_id, doi, arxiv_id, work_type, publication_year, publication_date,
+           title, abstract, language, source_oa, venue, cited_by_count, updated_date""",
+        (
+            (
+                k,
+                w.openalex_id,
+                w.doi,
+                w.arxiv_id,
+                w.work_type,
+                w.publication_year,
+                w.publication_date,
+                w.title,
+                w.abstract,
+                w.language,
+                w.source.openalex_id if w.source else None,
+                w.venue,
+                w.cited_by_count,
+                w.updated_date,
+            )
+            for k, w in enumerate(batch.works)
+        ),
+    )
+    batch.cursor.execute("ANALYZE stg_work")
+
+
+def _match_works(batch: WorkBatch) -> None:
+    """Each staged record's work id and state: n(ew), u(pdate) or s(kip); see the module doc."""
+    cursor = batch.cursor
+    cursor.execute(
+        """
+        UPDATE stg_work s SET work_id = w.id,
+            state = CASE WHEN w.updated_date IS NULL OR s.updated_date > w.updated_date
+                         THEN 'u' ELSE 's' END
+        FROM works_work w WHERE w.openalex_id = s.openalex_id
+        """
+    )
+    for key in ("doi", "arxiv_id"):
+        cursor.execute(
+            f"""
+            UPDATE stg_work s SET work_id = w.id, state = 'u'
+            FROM works_work w
+            WHERE s.work_id IS NULL AND s.{key} IS NOT NULL AND w.{key} = s.{key}
+              AND w.openalex_id IS NULL
+            """
+        )
+    # Two records matching one stored work: the first takes it, the others are new works.
+    cursor.execute(
+        """
+        UPDATE stg_work s SET work_id = NULL, state = NULL
+        FROM (SELECT k, row_number() OVER (PARTITION BY work_id ORDER BY k) AS n
+              FROM stg_work WHERE state = 'u') d
+        WHERE d.k = s.k AND d.n > 1
+        """
+    )
+    cursor.execute(
+        """
+        UPDATE stg_work SET state = 'n',
+            work_id = nextval(pg_get_serial_sequence('works_work', 'id'))
+        WHERE work_id IS NULL
+        """
+    )
+    for key in ("doi", "arxiv_id"):
+        cursor.execute(
+            f"""
+            UPDATE stg_work s SET {key} = NULL
+            FROM (SELECT k, row_number() OVER (PARTITION BY {key} ORDER BY k) AS n
+                  FROM stg_work WHERE {key} IS NOT NULL AND state IN ('n', 'u')) d
+            WHERE d.k = s.k AND (d.n > 1 OR EXISTS (
+                SELECT 1 FROM works_work w WHERE w.{key} = s.{key} AND w.id <> s.work_id))
+            """
+        )
+    cursor.execute("SELECT k, state, work_id FROM stg_work")
+    states: dict[int, str] = {}
+    work_ids: dict[int, int] = {}
+    for k, state, work_id in cursor.fetchall():
+        states[k] = state
+        work_ids[k] = work_id
+    batch.changed = [
+        MatchedWork(k, w, work_ids[k]) for k, w in enumerate(batch.works) if states[k] in ("n", "u")
+    ]
+    batch.result.created = sum(1 for s in states.values() if s == "n")
+    batch.result.updated = sum(1 for s in states.values() if s == "u")
+    batch.result.skipped = sum(1 for s in states.values() if s == "s")
+
+
+def _upsert_work_entities(batch: WorkBatch) -> None:
+    """Institutions, sources and topics the changed works name; their ids for the links."""
+    institutions: dict[str, InstitutionValues] = {}
+    sources: dict[str, SourceValues] = {}
+    topics: dict[TopicKey, TopicValues] = {}
+    for _, w, _ in batch.changed:
+        for inst in w.institutions:
+            institutions.setdefault(inst.openalex_id, inst)
+        if w.source:
+            sources.setdefault(w.source.openalex_id, w.source)
+        for scored in w.topics:
+            topics.setdefault(scored.topic.key, scored.topic)
+    cursor = batch.cursor
+    _upsert_institutions(cursor, institutions)
+    _upsert_sources(cursor, sources)
+    _upsert_topics(cursor, topics)
+    cursor.execute(
+        """
+        SELECT s.openalex_id, i.id FROM stg_institution s
+        JOIN profiles_institution i ON i.openalex_id = s.openalex_id
+        """
+    )
+    batch.institution_ids = dict(cursor.fetchall())
+    cursor.execute(
+        """
+        SELECT t.origin, t.external_id, t.id FROM stg_topic s
+        JOIN works_topic t ON t.origin = s.origin AND t.external_id = s.external_id
+        """
+    )
+    batch.topic_ids = {(origin, external): pk for origin, external, pk in cursor.fetchall()}
+
+
+def _upsert_work_authors(batch: WorkBatch) -> None:
+    """Authors with an OpenAlex id: created as L1 records if new; their researcher ids."""
+    authors: dict[str, AuthorValues] = {}
+    for _, w, _ in batch.changed:
+        for a in w.authorships:
+            if a.author_openalex_id and a.author_openalex_id not in authors:
+                authors[a.author_openalex_id] = AuthorValues(
+                    a.author_openalex_id, a.orcid, a.display_name, a.slug
+                )
+    if not authors:
+        return
+    cursor = batch.cursor
+    _copy(cursor, "stg_author", "openalex_id, orcid, display_name, slug", authors.values())
+    _attach_by_orcid(cursor, "stg_author")
+    cursor.execute(
+        """
+        INSERT INTO profiles_researcher
+            (slug, display_name, name_variants, headline, open_to_collaborate,
+             openalex_id, verification_level, claim_status, data_version,
+             created_at, updated_at)
+        SELECT slug, display_name, '{}', '', false, openalex_id, 1, 'unclaimed', 1,
+               now(), now()
+        FROM stg_author ORDER BY openalex_id
+        ON CONFLICT DO NOTHING
+        """
+    )
+    _fill_orcids(cursor, "stg_author")
+    cursor.execute(
+        """
+        SELECT s.openalex_id, r.id FROM stg_author s
+        JOIN profiles_researcher r ON r.openalex_id = s.openalex_id
+        """
+    )
+    batch.researcher_ids = dict(cursor.fetchall())
+
+
+def _clear_rewritten_works(batch: WorkBatch) -> None:
+    """Rewritten works lose their previous authorships, topics and references."""
+    if not batch.result.updated:
+        return
+    cursor = batch.cursor
+    cursor.execute(
+        """
+        DELETE FROM works_authorshipinstitution ai USING works_authorship a, stg_work s
+        WHERE ai.authorship_id = a.id AND a.work_id = s.work_id AND s.state = 'u'
+        """
+    )
+    cursor.execute(
+        """
+        DELETE FROM works_authorship a USING stg_work s
+        WHERE a.work_id = s.work_id AND s.state = 'u' RETURNING a.researcher_id
+        """
+    )
+    batch.previous_authors = {row[0] for row in cursor.fetchall()}
+    cursor.execute(
+        """
+        DELETE FROM works_worktopic t USING stg_work s
+        WHERE t.work_id = s.work_id AND s.state = 'u'
+        """
+    )
+    cursor.execute(
+        """
+        DELETE FROM works_citation c USING stg_work s
+        WHERE c.citing_id = s.work_id AND s.state = 'u'
+        """
+    )
+
+
+def _write_works(batch: WorkBatch) -> None:
+    """Rewritten works updated in place, new ones inserted with the ids drawn for them."""
+    cursor = batch.cursor
+    if batch.result.updated:
+        cursor.execute(
+            """
+            UPDATE works_work w SET
+                openalex_id = s.openalex_id, doi = COALESCE(s.doi, w.doi),
+                arxiv_id = COALESCE(s.arxiv_id, w.arxiv_id), work_type = s.work_type,
+                publication_year = s.publication_year, publication_date = s.publication_date,
+                title = s.title, abstract = s.abstract, language = s.language,
+                source_id = src.id, venue = s.venue, cited_by_count = s.cited_by_count,
+                updated_date = s.updated_date, updated_at = now()
+            FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
+            WHERE w.id = s.work_id AND s.state = 'u'
+            """
+        )
+    if batch.result.created:
+        cursor.execute(
+            """
+            INSERT INTO works_work
+                (id, openalex_id, doi, arxiv_id, work_type, publication_year,
+                 publication_date, title, abstract, language, source_id, venue,
+                 cited_by_count, updated_date, created_at, updated_at)
+            SELECT s.work_id, s.openalex_id, s.doi, s.arxiv_id, s.work_type,
+                   s.publication_year, s.publication_date, s.title, s.abstract, s.language,
+                   src.id, s.venue, s.cited_by_count, s.updated_date, now(), now()
+            FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
+            WHERE s.state = 'n'
+            """
+        )
+
+
+def _copy_authorships(batch: WorkBatch) -> None:
+    """Authorships and their institutions, COPY'd straight into their tables: every id they
+    need is known by now (authorship ids drawn from the sequence up front)."""
+    cursor = batch.cursor
+    name_only = _resolve_name_only(batch.changed, batch.researcher_ids)
+    count = sum(len(w.authorships) for _, w, _ in batch.changed)
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence('works_authorship', 'id')) "
+        "FROM generate_series(1, %s)",
+        [count],
+    )
+    authorship_ids = iter([row[0] for row in cursor.fetchall()])
+    authorship_rows = []
+    link_rows = []
+    for k, w, work_id in batch.changed:
+        on_this_work: set[int] = set()
+        for a in w.authorships:
+            researcher_id = (
+                batch.researcher_ids.get(a.author_openalex_id)
+                if a.author_openalex_id
+                else name_only.get((k, a.position))
+            )
+            if researcher_id is None or researcher_id in on_this_work:
+                continue  # e.g. two OpenAlex ids merged into one researcher by ORCID
+            on_this_work.add(researcher_id)
+            authorship_id = next(authorship_ids)
+            batch.current_authors.add(researcher_id)
+            authorship_rows.append(
+                (
+                    authorship_id,
+                    work_id,
+                    researcher_id,
+                    a.position,
+                    a.raw_author_name,
+                    a.is_corresponding,
+                )
+            )
+            for inst_id in a.institution_ids:
+                if inst_id in batch.institution_ids:
+                    link_rows.append((authorship_id, batch.institution_ids[inst_id]))
+    _copy(
+        cursor,
+        "works_authorship",
+        "id, work_id, researcher_id, position, raw_author_name, is_corresponding",
+        authorship_rows,
+    )
+    _copy(cursor, "works_authorshipinstitution", "authorship_id, institution_id", link_rows)
+
+
+def _copy_work_topics(batch: WorkBatch) -> None:
+    topic_ids = batch.topic_ids
+    _copy(
+        batch.cursor,
+        "works_worktopic",
+        "work_id, topic_id, score",
+        (
+            (work_id, topic_ids[scored.topic.key], scored.score)
+            for _, w, work_id in batch.changed
+            for scored in w.topics
+            if scored.topic.key in topic_ids
+        ),
+    )
+
+
+def _insert_citations(batch: WorkBatch) -> None:
+    """Citation edges of the changed works; the cited work's id where it is already known,
+    and edges imported earlier towards works that arrive only now get theirs."""
+    cursor = batch.cursor
+    _copy(
+        cursor,
+        "stg_citation",
+        "k, cited_oa",
+        ((k, cited) for k, w, _ in batch.changed for cited in w.references),
+    )
+    cursor.execute("ANALYZE stg_citation")
+    cursor.execute(
+        """
+        INSERT INTO works_citation (citing_id, cited_openalex_id, cited_id)
+        SELECT w.work_id, s.cited_oa, cw.id
+        FROM stg_citation s
+        JOIN stg_work w ON w.k = s.k
+        LEFT JOIN works_work cw ON cw.openalex_id = s.cited_oa
+        """
+    )
+    if batch.result.created:
+        cursor.execute(
+            """
+            UPDATE works_citation c SET cited_id = s.work_id
+            FROM stg_work s
+            WHERE s.state = 'n' AND c.cited_openalex_id = s.openalex_id
+              AND c.cited_id IS NULL
+            """
+        )
+
+
 def _resolve_name_only(
-    changed: list[tuple[int, ParsedWork]], researcher_ids: dict[str, int]
+    changed: list[MatchedWork], researcher_ids: dict[str, int]
 ) -> dict[tuple[int, int], int]:
     papers: list[PaperAuthors] = []
-    for k, w in changed:
+    for k, w, _ in changed:
         slots = [
             NameSlot(
                 key=(k, a.position),
@@ -619,7 +704,7 @@ def load_authors(items: list[ParsedAuthor]) -> BatchResult:
     with connection.cursor() as cursor:
         _prepare(cursor)
         _upsert_institutions(
-            cursor, {a.affiliation[0]: a.affiliation for a in items if a.affiliation}
+            cursor, {a.affiliation.openalex_id: a.affiliation for a in items if a.affiliation}
         )
         _copy(
             cursor,
@@ -632,7 +717,7 @@ def load_authors(items: list[ParsedAuthor]) -> BatchResult:
                     a.display_name,
                     a.slug,
                     a.name_variants,
-                    a.affiliation[0] if a.affiliation else None,
+                    a.affiliation.openalex_id if a.affiliation else None,
                     a.updated_date,
                 )
                 for a in items

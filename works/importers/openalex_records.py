@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from works.importers.fields import (
     RecordError,
@@ -36,12 +36,46 @@ from works.importers.fields import (
 
 CONCEPT_MIN_SCORE = 0.3
 
-# (openalex_id, ror_id, display_name, country_code, institution_type)
-InstitutionValues = tuple[str, str | None, str, str, str]
-# (openalex_id, display_name, issn_l, source_type)
-SourceValues = tuple[str, str, str, str]
-# (origin, external_id, display_name, subfield, field, domain)
-TopicValues = tuple[str, str, str, str, str, str]
+# Parsed entity values are NamedTuples: named for the code that reads them, and still plain
+# tuples in the order of their staging-table columns, so COPY writes them as they are.
+
+
+class InstitutionValues(NamedTuple):
+    openalex_id: str
+    ror_id: str | None
+    display_name: str
+    country_code: str
+    institution_type: str
+
+
+class SourceValues(NamedTuple):
+    openalex_id: str
+    display_name: str
+    issn_l: str
+    source_type: str
+
+
+TopicKey = tuple[str, str]  # (origin, external_id): a topic's identity
+
+
+class TopicValues(NamedTuple):
+    origin: str
+    external_id: str
+    display_name: str
+    subfield: str
+    field: str
+    domain: str
+
+    @property
+    def key(self) -> TopicKey:
+        return (self.origin, self.external_id)
+
+
+class ScoredTopic(NamedTuple):
+    """A work's topic and how strongly the source assigns it."""
+
+    topic: TopicValues
+    score: float
 
 
 @dataclass(slots=True)
@@ -75,7 +109,7 @@ class ParsedWork:
     source: SourceValues | None
     authorships: list[ParsedAuthorship] = field(default_factory=list)
     institutions: list[InstitutionValues] = field(default_factory=list)
-    topics: list[tuple[TopicValues, float]] = field(default_factory=list)
+    topics: list[ScoredTopic] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
 
 
@@ -178,7 +212,7 @@ def embedded_institution(value: Any) -> InstitutionValues | None:
         return None
     country = value.get("country_code")
     kind = value.get("type")
-    return (
+    return InstitutionValues(
         openalex_id,
         normalise_ror(value.get("ror")),
         name[:500],
@@ -196,7 +230,7 @@ def embedded_source(value: Any) -> SourceValues | None:
         return None
     issn_l = value.get("issn_l")
     kind = value.get("type")
-    return (
+    return SourceValues(
         openalex_id,
         name[:500],
         issn_l[:9] if isinstance(issn_l, str) else "",
@@ -210,7 +244,7 @@ def _name_of(value: Any) -> str:
     return ""
 
 
-def embedded_topic(value: Any) -> tuple[TopicValues, float] | None:
+def embedded_topic(value: Any) -> ScoredTopic | None:
     if not isinstance(value, dict):
         return None
     external = openalex_optional_id(value.get("id"), prefix="T")
@@ -218,8 +252,8 @@ def embedded_topic(value: Any) -> tuple[TopicValues, float] | None:
     if external is None or not isinstance(name, str) or not name:
         return None
     score = value.get("score")
-    return (
-        (
+    return ScoredTopic(
+        TopicValues(
             "openalex",
             external,
             name[:300],
@@ -231,7 +265,7 @@ def embedded_topic(value: Any) -> tuple[TopicValues, float] | None:
     )
 
 
-def embedded_concept(value: Any) -> tuple[TopicValues, float] | None:
+def embedded_concept(value: Any) -> ScoredTopic | None:
     if not isinstance(value, dict):
         return None
     external = openalex_optional_id(value.get("id"), prefix="C")
@@ -242,7 +276,7 @@ def embedded_concept(value: Any) -> tuple[TopicValues, float] | None:
     score = float(score) if isinstance(score, int | float) else 0.0
     if score < CONCEPT_MIN_SCORE:
         return None
-    return ("openalex_concept", external, name[:300], "", "", ""), score
+    return ScoredTopic(TopicValues("openalex_concept", external, name[:300], "", "", ""), score)
 
 
 def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
@@ -275,7 +309,7 @@ def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
     source = embedded_source(primary.get("source")) if primary else None
     if source is None and host_venue:
         source = embedded_source(host_venue)
-    venue = source[1] if source else ""
+    venue = source.display_name if source else ""
     if not venue and host_venue and isinstance(host_venue.get("display_name"), str):
         venue = host_venue["display_name"][:500]
 
@@ -321,9 +355,9 @@ def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
         inst_ids: list[str] = []
         for inst in raw.get("institutions") or []:
             values = embedded_institution(inst)
-            if values is not None and values[0] not in inst_ids:
-                institutions.setdefault(values[0], values)
-                inst_ids.append(values[0])
+            if values is not None and values.openalex_id not in inst_ids:
+                institutions.setdefault(values.openalex_id, values)
+                inst_ids.append(values.openalex_id)
         if author_id is not None:
             seen_authors.add(author_id)
         work.authorships.append(
@@ -344,10 +378,10 @@ def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
     if not topics:
         topics = [c for c in map(embedded_concept, get_list(record, "concepts")) if c is not None]
     seen_topics: set[str] = set()
-    for topic in topics:
-        if topic[0][1] not in seen_topics:
-            seen_topics.add(topic[0][1])
-            work.topics.append(topic)
+    for scored in topics:
+        if scored.topic.external_id not in seen_topics:
+            seen_topics.add(scored.topic.external_id)
+            work.topics.append(scored)
 
     references: dict[str, None] = {}
     for ref in get_list(record, "referenced_works"):
@@ -401,7 +435,7 @@ def parse_institution(path: str, line: int, record: dict[str, Any]) -> ParsedIns
     return ParsedInstitution(
         path=path,
         line=line,
-        values=(
+        values=InstitutionValues(
             openalex_id,
             normalise_ror(record.get("ror")),
             name,
@@ -421,7 +455,7 @@ def parse_source(path: str, line: int, record: dict[str, Any]) -> ParsedSource:
     return ParsedSource(
         path=path,
         line=line,
-        values=(
+        values=SourceValues(
             openalex_id,
             name,
             get_str(record, "issn_l", max_length=9) or "",
@@ -438,7 +472,7 @@ def parse_topic(path: str, line: int, record: dict[str, Any]) -> ParsedTopic:
     return ParsedTopic(
         path=path,
         line=line,
-        values=(
+        values=TopicValues(
             "openalex",
             external,
             name,

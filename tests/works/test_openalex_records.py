@@ -1,0 +1,190 @@
+"""The OpenAlex parser on records alone: no database (no `db` fixture: a query would fail)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from tests.works.importing import openalex_work
+from works.importers.fields import RecordError
+from works.importers.openalex_records import (
+    InstitutionValues,
+    ParsedAuthor,
+    ParsedInstitution,
+    ParsedSource,
+    ParsedTopic,
+    ParsedWork,
+    ScoredTopic,
+    SourceValues,
+    TopicValues,
+    entity_kind,
+    parse_record,
+    parse_work,
+    rebuild_abstract,
+)
+
+
+def work(**overrides: Any) -> ParsedWork:
+    return parse_work("works.jsonl", 7, openalex_work(1, **overrides))
+
+
+def test_a_new_schema_work_parses_into_named_values():
+    parsed = work()
+    assert (parsed.path, parsed.line, parsed.openalex_id) == ("works.jsonl", 7, "W1")
+    assert parsed.doi == "10.9999/test.1"
+    assert (parsed.title, parsed.work_type, parsed.language) == ("Work number 1", "article", "en")
+    assert (parsed.publication_year, parsed.publication_date) == (2021, date(2021, 3, 4))
+    assert parsed.updated_date == datetime(2025, 1, 1, tzinfo=UTC)
+    assert parsed.abstract == "Hello world"
+    assert parsed.source == SourceValues("S77", "Journal of Tests", "", "")
+    assert parsed.venue == "Journal of Tests"
+    assert parsed.institutions == [
+        InstitutionValues("I55", "05testu01", "Test University", "NL", "education")
+    ]
+    assert parsed.topics == [
+        ScoredTopic(
+            TopicValues(
+                "openalex", "T900", "Testing", "Software", "Computer Science", "Physical Sciences"
+            ),
+            0.9,
+        )
+    ]
+    assert parsed.topics[0].topic.key == ("openalex", "T900")
+    [authorship] = parsed.authorships
+    assert authorship.author_openalex_id == "A11"
+    assert (authorship.position, authorship.display_name) == (0, "Ada Tester1")
+    assert authorship.is_corresponding and authorship.institution_ids == ["I55"]
+    assert authorship.slug == "ada-tester1-a11"
+
+
+def test_an_old_schema_work_takes_its_host_venue_and_its_strong_concepts():
+    record = openalex_work(1)
+    for key in ("primary_location", "locations", "topics"):
+        del record[key]
+    record["host_venue"] = {
+        "id": "https://openalex.org/S12",
+        "display_name": "Old Venue Letters",
+        "issn_l": "1234-5678",
+        "type": "journal",
+    }
+    record["concepts"] = [
+        {"id": "https://openalex.org/C41008148", "display_name": "Computer science", "score": 0.8},
+        {"id": "https://openalex.org/C1", "display_name": "Barely related", "score": 0.1},
+    ]
+    parsed = parse_work("old.jsonl", 1, record)
+    assert parsed.source == SourceValues("S12", "Old Venue Letters", "1234-5678", "journal")
+    assert [(t.topic.origin, t.topic.display_name, t.score) for t in parsed.topics] == [
+        ("openalex_concept", "Computer science", 0.8)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "arxiv_id"),
+    [
+        ({"ids": {"arxiv": "https://arxiv.org/abs/2101.00001v2"}}, "2101.00001"),
+        ({"doi": "https://doi.org/10.48550/arXiv.2102.00002"}, "2102.00002"),
+        (
+            {"locations": [{"landing_page_url": "https://arxiv.org/abs/2103.00003"}]},
+            "2103.00003",
+        ),
+        ({}, None),
+    ],
+)
+def test_the_arxiv_id_comes_from_ids_the_arxiv_doi_or_a_location(overrides, arxiv_id):
+    assert work(**overrides).arxiv_id == arxiv_id
+
+
+def test_an_author_listed_twice_is_one_authorship_and_a_nameless_anonymous_one_is_dropped():
+    record = openalex_work(1)
+    first = record["authorships"][0]
+    record["authorships"] = [
+        first,
+        first,
+        {"author": {"display_name": "Name Only"}, "raw_author_name": "N. Only"},
+        {"author": {}},
+    ]
+    parsed = parse_work("w.jsonl", 1, record)
+    assert [(a.position, a.author_openalex_id, a.display_name) for a in parsed.authorships] == [
+        (0, "A11", "Ada Tester1"),
+        (1, None, "Name Only"),
+    ]
+    assert parsed.authorships[1].slug is None  # name-only: resolved by the name rule later
+    assert parsed.authorships[1].raw_author_name == "N. Only"
+
+
+def test_references_drop_self_citations_and_duplicates_in_order():
+    refs = ["https://openalex.org/W9", "https://openalex.org/W1", "W8", "https://openalex.org/W9"]
+    assert work(referenced_works=refs).references == ["W9", "W8"]
+
+
+def test_the_abstract_is_rebuilt_from_word_positions():
+    assert rebuild_abstract({"world": [1, 3], "Hello": [0], "again": [2]}) == (
+        "Hello world again world"
+    )
+    assert rebuild_abstract(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"title": None, "display_name": None}, "title: required field missing"),
+        ({"publication_year": 40000}, "publication_year: out of range"),
+        ({"publication_date": "someday"}, "publication_date: not a date"),
+        ({"abstract_inverted_index": {"word": ["x"]}}, "abstract_inverted_index"),
+        ({"referenced_works": ["not-an-id"]}, "referenced_works"),
+        ({"authorships": ["nope"]}, "authorships: each authorship must be an object"),
+    ],
+)
+def test_bad_input_is_a_record_error_naming_the_field(overrides, message):
+    with pytest.raises(RecordError, match=message):
+        work(**overrides)
+
+
+def test_records_are_routed_by_the_letter_of_their_id():
+    assert isinstance(parse_record("f", 1, openalex_work(1)), ParsedWork)
+    author = parse_record(
+        "f",
+        2,
+        {
+            "id": "https://openalex.org/A5",
+            "display_name": "Jiashi Feng",
+            "display_name_alternatives": ["J. Feng", "Jiashi Feng", " "],
+            "orcid": "https://orcid.org/0000-0001-6843-0064",
+            "last_known_institutions": [
+                {"id": "https://openalex.org/I2", "display_name": "NUS", "country_code": "SG"}
+            ],
+        },
+    )
+    assert isinstance(author, ParsedAuthor)
+    assert author.name_variants == ["J. Feng"]
+    assert author.orcid == "0000-0001-6843-0064"
+    assert author.affiliation == InstitutionValues("I2", None, "NUS", "SG", "")
+    institution = parse_record(
+        "f",
+        3,
+        {
+            "id": "https://openalex.org/I3",
+            "display_name": "Uni",
+            "homepage_url": "https://www.uni.example/about",
+        },
+    )
+    assert isinstance(institution, ParsedInstitution)
+    assert institution.values.openalex_id == "I3" and institution.domains == ["uni.example"]
+    source = parse_record("f", 4, {"id": "https://openalex.org/S4", "display_name": "J"})
+    assert isinstance(source, ParsedSource) and source.values == SourceValues("S4", "J", "", "")
+    topic = parse_record(
+        "f",
+        5,
+        {"id": "https://openalex.org/T5", "display_name": "T", "field": {"display_name": "F"}},
+    )
+    assert isinstance(topic, ParsedTopic) and topic.values.key == ("openalex", "T5")
+    assert topic.values.field == "F"
+    assert parse_record("f", 6, {"id": "https://openalex.org/F6"}) is None  # funders: skipped
+
+
+@pytest.mark.parametrize("record", [{}, {"id": 5}, {"id": "https://example.org/nothing"}])
+def test_a_record_without_an_openalex_id_is_bad_input(record):
+    with pytest.raises(RecordError, match="id"):
+        entity_kind(record)
