@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from claims.models import Claim, ClaimState, FlagState, WorkFlag
+from profiles.identity import names_compatible, orcid_normalise
 from profiles.models import Institution, Researcher
 from works.models import Work
 
@@ -52,32 +52,6 @@ class EvidenceChecklist:
         }
 
 
-def normalise_orcid(value: str) -> str:
-    value = value.strip().rstrip("/")
-    return value.rsplit("/", 1)[-1].upper()
-
-
-def name_tokens(name: str) -> list[str]:
-    """Lower-case ASCII tokens, "Family, Given" turned round, accents and punctuation dropped."""
-    if "," in name:
-        family, _, given = name.partition(",")
-        name = f"{given} {family}"
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return "".join(c if c.isalnum() else " " for c in plain).split()
-
-
-def names_match(claimed: str, recorded: str) -> bool:
-    """Same family name and compatible given names ("J. Feng" matches "Jiashi Feng")."""
-    a, b = name_tokens(claimed), name_tokens(recorded)
-    if not a or not b or a[-1] != b[-1] or len(a) != len(b):
-        return False
-    for x, y in zip(a[:-1], b[:-1], strict=True):
-        if x != y and not ((len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))):
-            return False
-    return True
-
-
 def email_on_domain(email: str, domain: str) -> bool:
     host = email.rpartition("@")[2].casefold()
     domain = domain.casefold().lstrip(".")
@@ -104,12 +78,13 @@ def evidence_checklist(
     items: list[EvidenceItem] = []
     steps: list[str] = []
 
+    # The iD ORCID sign-in authenticated; the check character is the importer's business.
     orcids = {
-        normalise_orcid(uid)
+        orcid_normalise(uid)
         for uid in SocialAccount.objects.filter(user=user, provider="orcid").values_list(
             "uid", flat=True
         )
-    }
+    } - {None}
     if not researcher.orcid:
         items.append(
             EvidenceItem(
@@ -120,7 +95,7 @@ def evidence_checklist(
                 strong=True,
             )
         )
-    elif normalise_orcid(researcher.orcid) in orcids:
+    elif orcid_normalise(researcher.orcid) in orcids:
         items.append(
             EvidenceItem(
                 "orcid",
@@ -172,7 +147,7 @@ def evidence_checklist(
         )
 
     variants = [researcher.display_name, *researcher.name_variants]
-    matched = next((v for v in variants if names_match(claimant_name, v)), None)
+    matched = next((v for v in variants if names_compatible(claimant_name, v)), None)
     items.append(
         EvidenceItem(
             "name",

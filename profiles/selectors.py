@@ -12,34 +12,58 @@ from django.db.models.functions import Coalesce
 from profiles.models import Follow, Researcher
 from works.models import Work
 
-# Co-authors sharing at least %(min)s works with the researcher, counted in one aggregate.
-CLOSE_COLLABORATORS_COUNT_SQL = """
-SELECT count(*) FROM (
-    SELECT other.researcher_id
+
+def close_collaborator_pairs_sql(
+    *, researchers: str, min_shared: str, last_shared: bool = False
+) -> str:
+    """The one definition of close collaborators, as SQL: one row per (researcher, co-author)
+    sharing at least `min_shared` works — `researcher_id`, `collaborator_id`, `shared_works`
+    and, with `last_shared`, the date of the most recent shared work.
+
+    `researchers` is a condition on `mine.researcher_id` (a correlation, an id array, a join
+    condition); `min_shared` the placeholder bound to BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS.
+    Both come from code, never from input.
+    """
+    recency = (
+        ", max(coalesce(w.publication_date, make_date(w.publication_year, 1, 1))) AS last_shared"
+        if last_shared
+        else ""
+    )
+    works = "JOIN works_work w ON w.id = mine.work_id" if last_shared else ""
+    return f"""
+    SELECT mine.researcher_id, other.researcher_id AS collaborator_id,
+           count(*) AS shared_works{recency}
     FROM works_authorship mine
     JOIN works_authorship other
       ON other.work_id = mine.work_id AND other.researcher_id <> mine.researcher_id
-    WHERE mine.researcher_id = profiles_researcher.id
-    GROUP BY other.researcher_id
-    HAVING count(*) >= %s
-) AS close_collaborators
+    {works}
+    WHERE {researchers}
+    GROUP BY mine.researcher_id, other.researcher_id
+    HAVING count(*) >= {min_shared}
+    """
+
+
+# The close collaborators of the researcher of the outer query, counted.
+CLOSE_COLLABORATORS_COUNT_SQL = f"""
+SELECT count(*) FROM ({
+    close_collaborator_pairs_sql(
+        researchers="mine.researcher_id = profiles_researcher.id", min_shared="%s"
+    )
+}) AS close_collaborators
 """
 
 # The close collaborators themselves, most shared works first, then the most recent shared
 # work, as one JSON array (so the page's query count does not grow with the record).
-CLOSE_COLLABORATORS_LIST_SQL = """
+CLOSE_COLLABORATORS_LIST_SQL = f"""
 SELECT coalesce(jsonb_agg(c ORDER BY c.shared DESC, c.last_shared DESC NULLS LAST, c.name), '[]')
 FROM (
-    SELECT r.slug, r.display_name AS name, count(*) AS shared,
-           max(coalesce(w.publication_date, make_date(w.publication_year, 1, 1))) AS last_shared
-    FROM works_authorship mine
-    JOIN works_authorship other
-      ON other.work_id = mine.work_id AND other.researcher_id <> mine.researcher_id
-    JOIN works_work w ON w.id = mine.work_id
-    JOIN profiles_researcher r ON r.id = other.researcher_id
-    WHERE mine.researcher_id = profiles_researcher.id
-    GROUP BY r.id
-    HAVING count(*) >= %s
+    SELECT r.slug, r.display_name AS name, p.shared_works AS shared, p.last_shared
+    FROM ({
+    close_collaborator_pairs_sql(
+        researchers="mine.researcher_id = profiles_researcher.id", min_shared="%s", last_shared=True
+    )
+}) AS p
+    JOIN profiles_researcher r ON r.id = p.collaborator_id
     ORDER BY shared DESC, last_shared DESC NULLS LAST, r.display_name
     LIMIT %s
 ) AS c

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from profiles.models import TrustRecomputeBatch, TrustRecomputeRun
+from profiles.selectors import close_collaborator_pairs_sql
 from profiles.trust import (
     AFFILIATION_POINTS,
     CLAIM_POINTS,
@@ -29,7 +31,6 @@ from profiles.trust import (
     VERIFICATION_POINTS,
     LogScale,
 )
-from profiles.trust_models import TrustRecomputeBatch, TrustRecomputeRun
 
 # Serialises trust recomputations (a nightly batch and a refresh drain never interleave, so a
 # score change is recorded in the history exactly once). Any constant unique to this use.
@@ -78,6 +79,10 @@ INPUT_COLUMNS = [
 ]
 POINT_COLUMNS = list(POINTS_SQL)
 TARGET = "profiles_trustsnapshot"
+UPDATED_COLUMNS = ", ".join(
+    f"{c} = EXCLUDED.{c}"
+    for c in ["score", "tier", "formula_version", *INPUT_COLUMNS, *POINT_COLUMNS]
+)
 
 # {researchers} is a WHERE condition on profiles_researcher r (an id range or an id array).
 RECOMPUTE_SQL = f"""
@@ -100,14 +105,11 @@ topics AS (
     JOIN works_worktopic wt ON wt.work_id = a.work_id
     GROUP BY a.researcher_id
 ),
-pairs AS (
-    SELECT mine.researcher_id, other.researcher_id AS other_id
-    FROM works_authorship mine JOIN r ON r.id = mine.researcher_id
-    JOIN works_authorship other
-      ON other.work_id = mine.work_id AND other.researcher_id <> mine.researcher_id
-    GROUP BY mine.researcher_id, other.researcher_id
-    HAVING count(*) >= %(min_shared)s
-),
+pairs AS ({
+    close_collaborator_pairs_sql(
+        researchers="mine.researcher_id IN (SELECT id FROM r)", min_shared="%(min_shared)s"
+    )
+}),
 close AS (SELECT researcher_id, count(*) AS n FROM pairs GROUP BY researcher_id),
 i AS (
     SELECT r.*, coalesce(works.n, 0) AS works_count, coalesce(followers.n, 0) AS followers_count,
@@ -131,7 +133,7 @@ SELECT id, score, {_tier_sql("score")}, %(formula_version)s, {", ".join(INPUT_CO
        {", ".join(POINT_COLUMNS)}, %(now)s, %(now)s, '[]'::jsonb
 FROM totals
 ON CONFLICT (researcher_id) DO UPDATE SET
-    {", ".join(f"{c} = EXCLUDED.{c}" for c in ["score", "tier", "formula_version", *INPUT_COLUMNS, *POINT_COLUMNS])},
+    {UPDATED_COLUMNS},
     computed_at = EXCLUDED.computed_at,
     changed_at = CASE WHEN {TARGET}.score <> EXCLUDED.score
                       THEN EXCLUDED.computed_at ELSE {TARGET}.changed_at END,
@@ -142,7 +144,7 @@ ON CONFLICT (researcher_id) DO UPDATE SET
             )) || {TARGET}.history,
             %(history_slice)s::jsonpath)
         ELSE {TARGET}.history END
-"""  # noqa: E501 - the SET list is generated
+"""
 
 
 def _execute(condition: str, params: dict[str, Any]) -> int:

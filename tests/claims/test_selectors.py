@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from allauth.socialaccount.models import SocialAccount
 
-from claims.selectors import email_on_domain, evidence_checklist, names_match
+from claims.selectors import email_on_domain, evidence_checklist
+from profiles.identity import names_compatible
 from tests.claims.conftest import verify_email
 from tests.factories import AuthorshipFactory, InstitutionFactory, ResearcherFactory
 
@@ -24,7 +25,7 @@ from tests.factories import AuthorshipFactory, InstitutionFactory, ResearcherFac
     ],
 )
 def test_names_match(claimed, recorded, expected):
-    assert names_match(claimed, recorded) is expected
+    assert names_compatible(claimed, recorded) is expected
 
 
 @pytest.mark.parametrize(
@@ -72,3 +73,11 @@ def test_it_checks_orcid_email_domain_of_authorship_institutions_and_name(claima
     items = by_key(checklist)
     assert (items["orcid"].met, items["email"].met, items["name"].met) == (True, True, True)
     assert checklist.strong
+
+
+def test_the_name_item_follows_the_importers_rule_on_a_missing_middle_name(claimant):
+    record = ResearcherFactory(display_name="Jiashi Wei Feng", name_variants=["Feng, J. W."])
+    checklist = evidence_checklist(user=claimant, researcher=record, claimant_name="J. Feng")
+    assert by_key(checklist)["name"].met is False
+    checklist = evidence_checklist(user=claimant, researcher=record, claimant_name="Jiashi W. Feng")
+    assert by_key(checklist)["name"].met is True

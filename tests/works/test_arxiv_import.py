@@ -4,10 +4,10 @@ import io
 import json
 from pathlib import Path
 
+from profiles.identity import names_compatible as compatible
 from profiles.models import Researcher, VerificationLevel
 from tests.works.importing import DEMO, openalex_work, snapshot, write_jsonl
 from works.importers.arxiv import arxiv_import
-from works.importers.names import compatible
 from works.importers.openalex import openalex_import
 from works.models import Authorship, Work
 
@@ -130,6 +130,40 @@ def test_a_name_with_a_shared_coauthor_joins_the_existing_record(db, tmp_path):
     theran = Researcher.objects.get(display_name="Louis Theran")
     assert theran.authorships.count() == 2
     assert Researcher.objects.count() == 3
+
+
+def test_a_name_missing_a_middle_name_does_not_join_a_record_that_has_one(db, tmp_path):
+    """The rule the claim checklist uses too: "J. Feng" is not "Jiashi Wei Feng"."""
+    first = {
+        **record("0704.0002"),
+        "id": "0704.9001",
+        "authors_parsed": [
+            ["Streinu", "Ileana", ""],
+            ["Theran", "Louis", ""],
+            ["Feng", "Jiashi Wei", ""],
+        ],
+    }
+    second = {
+        **record("0704.0002"),
+        "id": "0704.9002",
+        "authors_parsed": [["Theran", "L.", ""], ["Streinu", "I.", ""], ["Feng", "J.", ""]],
+    }
+    third = {
+        **record("0704.0002"),
+        "id": "0704.9003",
+        "authors_parsed": [["Theran", "L.", ""], ["Feng", "J. W.", ""]],
+    }
+
+    run_arxiv(write_jsonl(tmp_path / "a.jsonl", [first]))
+    run_arxiv(write_jsonl(tmp_path / "b.jsonl", [second, third]))
+
+    feng = Researcher.objects.get(display_name="Jiashi Wei Feng")
+    assert set(feng.authorships.values_list("work__arxiv_id", flat=True)) == {
+        "0704.9001",
+        "0704.9003",
+    }
+    assert Researcher.objects.get(display_name="J. Feng").authorships.count() == 1
+    assert Researcher.objects.get(display_name="Louis Theran").authorships.count() == 3
 
 
 def test_name_compatibility_is_strict_about_given_names():

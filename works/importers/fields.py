@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils.text import slugify
 
+from profiles.identity import orcid_parse
+
 
 class RecordError(ValueError):
     """This record is bad input: left out, reported with its reason."""
@@ -25,7 +27,6 @@ ARXIV_URL = re.compile(
 )
 ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 ARXIV_ID = re.compile(r"^(?:[a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})$", re.IGNORECASE)
-ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 ROR = re.compile(r"(?:https?://ror\.org/)?([0-9a-z]{9})$")
 
 
@@ -104,10 +105,8 @@ def normalise_doi(value: Any) -> str | None:
 
 
 def normalise_orcid(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    match = ORCID.search(value.strip())
-    return match.group(1) if match else None
+    """An ORCID iD in its canonical form; a value with a wrong check character counts as none."""
+    return orcid_parse(value)
 
 
 def normalise_ror(value: Any) -> str | None:

@@ -2,11 +2,13 @@
 
 The rule, conservative on purpose — two people are never merged on their name alone:
 
-1. A name is *compatible* with a researcher when the family names are equal after folding case
-   and accents, and the given names agree token by token as far as both go (an initial agrees
-   with any name starting with that letter, two full names must be equal: "C. -P. Yuan" ~
-   "Chien-Peng Yuan", "J. Feng" ≁ "Kai Feng"); a record without given names is compatible only
-   with another without given names.
+1. A name is *compatible* with a researcher's display name or one of its name variants by the
+   rule of `profiles.identity.names_compatible` (the one the claim checklist uses): equal folded
+   family names, given names agreeing token by token and as many on each side (an initial
+   agrees with any name starting with that letter, two full names must be equal: "C. -P. Yuan"
+   ~ "Chien-Peng Yuan", "J. Feng" ≁ "Kai Feng", "J. Feng" ≁ "Jiashi Wei Feng"); a record
+   without given names is compatible only with another without given names. Names in every
+   script fold and compare; across scripts nothing is transliterated.
 2. A compatible researcher is *accepted* for an author of paper P only with a second piece of
    evidence: it already shares a work with another author of P (one identified by id, or itself
    the compatible candidate of another author slot of P). The candidate must not already be an
@@ -21,55 +23,15 @@ moderator's merge can join records later, with a person deciding.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
 
+from profiles.identity import family_name_surface, names_compatible
 from profiles.models import Researcher, VerificationLevel
 from works.importers.fields import researcher_slug
 
 MAX_CANDIDATES = 50
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", stripped.lower()).strip()
-
-
-def split_name(name: str) -> tuple[list[str], str]:
-    """(given-name tokens, family name), folded; "Family, Given" or "Given Family"."""
-    if "," in name:
-        family, given = name.split(",", 1)
-    else:
-        parts = name.strip().rsplit(" ", 1)
-        given, family = (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0])
-    return fold(given).split(), fold(family)
-
-
-def compatible(a: str, b: str) -> bool:
-    given_a, family_a = split_name(a)
-    given_b, family_b = split_name(b)
-    if not family_a or family_a != family_b:
-        return False
-    if not given_a or not given_b:
-        return not given_a and not given_b
-    for x, y in zip(given_a, given_b, strict=False):
-        if len(x) == 1 or len(y) == 1:
-            if x[0] != y[0]:
-                return False
-        elif x != y:
-            return False
-    return True
-
-
-def family_surface(name: str) -> str:
-    """The family name as written (for the trigram-indexed ILIKE), not folded."""
-    if "," in name:
-        return name.split(",", 1)[0].strip()
-    return name.strip().rsplit(" ", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -87,7 +49,7 @@ class PaperAuthors:
 
 
 def _candidates(name: str) -> list[int]:
-    family = family_surface(name)
+    family = family_name_surface(name)
     if len(family) < 2:
         return []
     escaped = family.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -102,7 +64,7 @@ def _candidates(name: str) -> list[int]:
     return [
         pk
         for pk, display, variants in rows
-        if any(compatible(name, n) for n in [display, *(variants or [])])
+        if any(names_compatible(name, n) for n in [display, *(variants or [])])
     ]
 
 

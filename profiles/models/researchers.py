@@ -1,4 +1,4 @@
-"""Researchers (public author records), their institutions and who follows them."""
+"""Researchers (public author records), their institutions, employments and who follows them."""
 
 from __future__ import annotations
 
@@ -150,15 +150,6 @@ class Follow(models.Model):
             models.UniqueConstraint(fields=["user", "researcher"], name="follow_once"),
         ]
         indexes = [models.Index(fields=["researcher", "created_at"], name="follow_researcher_idx")]
-
-
-# Trust snapshots and their refresh queue live in their own module (issue 5).
-from profiles.trust_models import (  # noqa: E402, F401
-    ResearcherRefreshRequest,
-    TrustRecomputeBatch,
-    TrustRecomputeRun,
-    TrustSnapshot,
-)
 
 
 class Employment(models.Model):

@@ -1,6 +1,6 @@
 """Stored trust snapshots, the queue of researchers waiting for a refresh, recompute runs.
 
-Imported at the bottom of `profiles/models.py` so that Django registers them with the app.
+Re-exported by `profiles/models/__init__.py` (so Django registers them with the app).
 Written only by `profiles.services.trust` (set-based SQL); read by the profile page.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from profiles.models import Researcher
+from profiles.models.researchers import Researcher
 from profiles.trust import (
     TrustInputs,
     TrustResult,

@@ -1,0 +1,40 @@
+"""The profiles app's models, one module per domain, re-exported here (Django's `app.models`).
+
+`researchers`: researchers, institutions, employments, follows. `trust`: trust snapshots, the
+refresh queue and nightly recompute runs. Modules import each other by module path, never
+through this package, so there is no import cycle between them.
+"""
+
+from profiles.models.researchers import (
+    VERIFICATION_EXPLANATIONS,
+    ClaimStatus,
+    Employment,
+    Follow,
+    Institution,
+    Researcher,
+    ResearcherQuerySet,
+    VerificationLevel,
+)
+from profiles.models.trust import (
+    POINT_FIELDS,
+    ResearcherRefreshRequest,
+    TrustRecomputeBatch,
+    TrustRecomputeRun,
+    TrustSnapshot,
+)
+
+__all__ = [
+    "POINT_FIELDS",
+    "VERIFICATION_EXPLANATIONS",
+    "ClaimStatus",
+    "Employment",
+    "Follow",
+    "Institution",
+    "Researcher",
+    "ResearcherQuerySet",
+    "ResearcherRefreshRequest",
+    "TrustRecomputeBatch",
+    "TrustRecomputeRun",
+    "TrustSnapshot",
+    "VerificationLevel",
+]
