@@ -9,7 +9,7 @@ from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
 
-from claims.services import email_send_on_commit
+from claims.services.mail import email_send_on_commit
 
 
 class AccountAdapter(DefaultAccountAdapter):

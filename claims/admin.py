@@ -11,12 +11,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from claims.models import Claim, ClaimEvent, CollaborationInvite, ReasonTemplate, WorkFlag
-from claims.services import (
-    ClaimError,
-    claim_approve,
-    claim_reject,
-    work_flag_accept,
-)
+from claims.services.claims import claim_approve, claim_reject
+from claims.services.errors import ClaimError
+from claims.services.flags import work_flag_accept
 
 
 class ClaimEventInline(admin.TabularInline):

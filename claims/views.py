@@ -45,20 +45,18 @@ from claims.selectors import (
     record_recent_works,
     user_has_verified_email,
 )
-from claims.services import (
-    ClaimError,
+from claims.services.claims import (
     claim_approve,
     claim_open,
     claim_reject,
     claim_revoke,
     claim_withdraw,
     claims_bulk_decide,
-    invite_send,
-    researcher_owner_update,
-    work_flag_accept,
-    work_flag_dismiss,
-    work_flag_raise,
 )
+from claims.services.errors import ClaimError
+from claims.services.flags import work_flag_accept, work_flag_dismiss, work_flag_raise
+from claims.services.invitations import invite_send
+from claims.services.owner import researcher_owner_update
 from profiles.models import ClaimStatus, Researcher
 from profiles.selectors import researcher_works_page
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 from celery import shared_task
 
 from profiles.models import ResearcherRefreshRequest
-from profiles.services.derived import (
-    refresh_drain_schedule,
-    refresh_requests_drain,
-    researchers_request_refresh,
-)
+from profiles.services.derived import refresh_requests_drain
+from profiles.services.refresh import refresh_drain_schedule, researchers_request_refresh
 from profiles.services.trust import trust_run_batch, trust_run_start
+from works.topics_derived import derive_topics
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def refresh_researchers(*, researcher_ids: list[int]) -> int:
     """Recompute the derived figures (topics, close collaborators, trust) of these researchers.
 
-    The entry point importers, follows and claim decisions call on commit. It only queues
-    the researchers; one drain a few seconds later recomputes all that are waiting.
+    Code in this project records its requests in its own transaction
+    (`profiles.services.refresh`); this task stays for callers outside it and for messages
+    already queued. It only queues the researchers; one drain a few seconds later recomputes
+    all that are waiting.
     """
     return researchers_request_refresh(researcher_ids=researcher_ids)
 
@@ -46,8 +46,6 @@ def recompute_all_researchers() -> int:
     Idempotent in effect: a redelivered start opens a second run whose batches recompute the
     same figures (a score that did not change adds nothing to the history).
     """
-    from works.topics_derived import derive_topics
-
     derive_topics()
     run, bounds = trust_run_start()
     for bound in bounds:

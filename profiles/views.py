@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from claims.selectors import claim_panel
 from profiles.follow_selectors import is_following
 from profiles.forms import ResearcherSearchForm, WorksPageForm
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
+from profiles.profile_panels import profile_panels
 from profiles.selectors import researcher_profile_queryset, researcher_works_page
 
 
@@ -49,6 +49,6 @@ def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "works_page": researcher_works_page(researcher, number=number),
         "close_threshold": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
         "is_following": is_following(user=request.user, researcher=researcher),
-        "claim_panel": claim_panel(user=request.user, researcher=researcher),
+        **profile_panels(user=request.user, researcher=researcher),  # e.g. the claim panel
     }
     return render(request, "profiles/researcher_detail.html", context)

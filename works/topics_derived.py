@@ -26,14 +26,11 @@ import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils.text import slugify
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from profiles.services.refresh import QUEUE_ERRORS, ChangeReason, researchers_changed
 from works.models import Topic, TopicOrigin, WorkTopic
-
-CACHE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 MIN_DOCUMENTS = 6
 MAX_FIT_DOCUMENTS = 20_000
@@ -272,7 +269,8 @@ def _store_chunk(work_ids: list[int], wanted: dict[tuple[int, int], float]) -> s
 
 
 def derive_topics() -> set[int]:
-    """Refit the derived topics over the corpus; returns the researchers whose topics moved.
+    """Refit the derived topics over the corpus; returns the researchers whose topics moved
+    (reported through `researchers_changed` in the same transaction).
 
     Bounded memory: the fit reads a sample of at most MAX_FIT_DOCUMENTS, then the untopiced
     works are assigned and stored chunk by chunk (keyset on id). One transaction.
@@ -311,18 +309,15 @@ def derive_topics() -> set[int]:
         if not changed:
             return set()
         # Their topics changed: a new data version, so graph slices cut before are not served
-        # as current (the same rule importers follow).
+        # as current, and a refresh of their figures (the same rule importers follow).
         with connection.cursor() as cursor:
             cursor.execute(
-                """
-                UPDATE profiles_researcher SET data_version = data_version + 1
-                WHERE id IN (
-                    SELECT DISTINCT researcher_id FROM works_authorship WHERE work_id = ANY(%s)
-                ) RETURNING id
-                """,
+                "SELECT DISTINCT researcher_id FROM works_authorship WHERE work_id = ANY(%s)",
                 [sorted(changed)],
             )
-            return {row[0] for row in cursor.fetchall()}
+            moved = [row[0] for row in cursor.fetchall()]
+        change = researchers_changed(researcher_ids=moved, reason=ChangeReason.DERIVED_TOPICS)
+        return set(change.researcher_ids)
 
 
 UNASSIGNED_KEY = "topics:derived:unassigned"
@@ -359,11 +354,11 @@ def derive_topics_if_needed(*, researcher_ids: Iterable[int]) -> set[int]:
         return set()
     unassigned = _unassigned_count()
     known = None
-    with contextlib.suppress(*CACHE_ERRORS):  # without the cache, refit
+    with contextlib.suppress(*QUEUE_ERRORS):  # without the cache, refit
         known = cache.get(UNASSIGNED_KEY)
     if known == unassigned:
         return set()
     moved = derive_topics()
-    with contextlib.suppress(*CACHE_ERRORS):
+    with contextlib.suppress(*QUEUE_ERRORS):
         cache.set(UNASSIGNED_KEY, _unassigned_count(), timeout=None)
     return moved

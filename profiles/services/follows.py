@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from profiles.models import Follow
-from profiles.tasks import refresh_researchers
-
-
-def _refresh_on_commit(researcher_id: int) -> None:
-    # Followers are a trust signal (community); the score is recomputed by the worker.
-    transaction.on_commit(partial(refresh_researchers.delay, researcher_ids=[researcher_id]))
+from profiles.services.refresh import researchers_request_refresh
 
 
 def follow_create(*, user: Any, researcher_id: int) -> bool:
@@ -22,7 +16,8 @@ def follow_create(*, user: Any, researcher_id: int) -> bool:
         with transaction.atomic():
             _, created = Follow.objects.get_or_create(user=user, researcher_id=researcher_id)
             if created:
-                _refresh_on_commit(researcher_id)
+                # Followers are a trust signal (community); the worker recomputes the score.
+                researchers_request_refresh(researcher_ids=[researcher_id])
     except IntegrityError:  # a concurrent double click got there first; the unique constraint held
         return False
     return created
@@ -33,5 +28,5 @@ def follow_delete(*, user: Any, researcher_id: int) -> bool:
     with transaction.atomic():
         deleted, _ = Follow.objects.filter(user=user, researcher_id=researcher_id).delete()
         if deleted:
-            _refresh_on_commit(researcher_id)
+            researchers_request_refresh(researcher_ids=[researcher_id])
     return bool(deleted)

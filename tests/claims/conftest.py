@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 
 from bzpeer.celery import app as celery_app
-from claims.services import claim_approve, claim_open
+from claims.services.claims import claim_approve, claim_open
 from tests.factories import ResearcherFactory, UserFactory
 
 

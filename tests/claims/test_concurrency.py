@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 
 from claims.models import Claim, ClaimEvent, ClaimState
-from claims.services import ClaimError, claim_approve, claim_open
+from claims.services.claims import claim_approve, claim_open
+from claims.services.errors import ClaimError
 from profiles.models import ClaimStatus, Researcher, VerificationLevel
 from tests.claims.conftest import verify_email
 from tests.factories import ResearcherFactory, UserFactory

@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from claims.models import CollaborationInvite
-from claims.services import INVITES_PER_SENDER_PER_DAY, ClaimError, invite_send
+from claims.services.errors import ClaimError
+from claims.services.invitations import INVITES_PER_SENDER_PER_DAY, invite_send
 from tests.claims.conftest import verify_email
 
 

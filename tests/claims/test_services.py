@@ -8,20 +8,19 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 
 from claims.models import Claim, ClaimEvent, ClaimState, FlagState
-from claims.services import (
-    ClaimError,
+from claims.services.claims import (
     claim_approve,
     claim_open,
     claim_reject,
     claim_revoke,
     claim_withdraw,
     claims_bulk_decide,
-    researcher_owner_update,
-    work_flag_accept,
-    work_flag_dismiss,
-    work_flag_raise,
 )
-from profiles.models import ClaimStatus, Researcher, VerificationLevel
+from claims.services.errors import ClaimError
+from claims.services.flags import work_flag_accept, work_flag_dismiss, work_flag_raise
+from claims.services.owner import researcher_owner_update
+from profiles.models import ClaimStatus, Researcher, ResearcherRefreshRequest, VerificationLevel
+from profiles.services.refresh import refresh_drain_schedule
 from tests.claims.conftest import verify_email
 from tests.factories import (
     AuthorshipFactory,
@@ -203,13 +202,18 @@ def test_every_transition_is_emailed_to_the_claimant(
 def test_transitions_enqueue_a_trust_refresh_only_after_commit(
     claimant, record, moderator, django_capture_on_commit_callbacks
 ):
+    # The refresh is recorded in the transition's own transaction, the drain scheduled on commit.
     with django_capture_on_commit_callbacks() as callbacks:
         claim = claim_open(user=claimant, researcher_id=record.pk, claimant_name="Ada Lovelace")
-    refreshes = [cb.keywords for cb in callbacks if cb.keywords.get("researcher_ids") is not None]
-    assert refreshes == [{"researcher_ids": [record.pk]}]
+    assert refresh_drain_schedule in callbacks
+    assert list(ResearcherRefreshRequest.objects.values_list("researcher_id", flat=True)) == [
+        record.pk
+    ]
+    ResearcherRefreshRequest.objects.all().delete()
     with django_capture_on_commit_callbacks() as callbacks:
         claim_approve(claim_id=claim.pk, moderator=moderator)
-    assert {"researcher_ids": [record.pk]} in [cb.keywords for cb in callbacks]
+    assert refresh_drain_schedule in callbacks
+    assert ResearcherRefreshRequest.objects.filter(researcher=record).exists()
 
 
 def test_bulk_decisions_report_each_claim(record, moderator, claimant, outsider):

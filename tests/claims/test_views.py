@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from claims.models import Claim, ClaimEvent, ClaimState, FlagState, ReasonTemplate, WorkFlag
-from claims.services import claim_open, work_flag_raise
+from claims.services.claims import claim_open
+from claims.services.flags import work_flag_raise
 from profiles.models import ClaimStatus, Researcher
 from tests.claims.conftest import verify_email
 from tests.factories import AuthorshipFactory, InstitutionFactory

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from profiles.models import Follow
+from profiles.models import Follow, ResearcherRefreshRequest
 from profiles.services.follows import follow_create, follow_delete
+from profiles.services.refresh import refresh_drain_schedule
 from tests.factories import AuthorshipFactory, ResearcherFactory, UserFactory
 
 
@@ -95,10 +96,16 @@ def test_a_follow_change_enqueues_a_trust_refresh_after_commit(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         follow_create(user=outsider, researcher_id=person.pk)
-    assert [cb.keywords for cb in callbacks] == [{"researcher_ids": [person.pk]}]
+    # Recorded in the follow's own transaction; the drain is scheduled after commit.
+    assert list(ResearcherRefreshRequest.objects.values_list("researcher_id", flat=True)) == [
+        person.pk
+    ]
+    assert callbacks == [refresh_drain_schedule]
+    ResearcherRefreshRequest.objects.all().delete()
     with django_capture_on_commit_callbacks() as callbacks:
         follow_create(user=outsider, researcher_id=person.pk)  # nothing changed
     assert callbacks == []
+    assert not ResearcherRefreshRequest.objects.exists()
 
 
 def test_the_following_page_lists_people_with_their_newest_works(

@@ -27,7 +27,8 @@ from profiles.models import (
     TrustSnapshot,
 )
 from profiles.selectors import researcher_profile_queryset
-from profiles.services.derived import DRAIN_SCHEDULED_KEY, refresh_requests_drain
+from profiles.services.derived import refresh_requests_drain
+from profiles.services.refresh import DRAIN_SCHEDULED_KEY
 from profiles.services.trust import TRUST_LOCK_KEY, trust_run_batch, trust_run_start
 from profiles.trust import TrustInputs, trust_score
 from tests.conftest import _database_url, reset_broker_connections, start_celery_worker
@@ -81,7 +82,9 @@ def expected_scores(ids: list[int]) -> dict[int, int]:
 @pytest.fixture
 def counted_drains(monkeypatch) -> list[dict]:
     calls: list[dict] = []
-    monkeypatch.setattr(tasks.drain_refresh_requests, "apply_async", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(
+        tasks.drain_refresh_requests, "apply_async", lambda *args, **kw: calls.append(kw)
+    )
     cache.delete(DRAIN_SCHEDULED_KEY)
     yield calls
     cache.delete(DRAIN_SCHEDULED_KEY)

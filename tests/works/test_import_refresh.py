@@ -3,7 +3,10 @@ from __future__ import annotations
 import io
 from unittest import mock
 
-from profiles.models import Researcher
+from django.core.cache import cache
+
+from profiles.models import Researcher, ResearcherRefreshRequest
+from profiles.services.refresh import DRAIN_SCHEDULED_KEY
 from tests.works.importing import openalex_work, write_jsonl
 from works.importers.openalex import openalex_import
 from works.importers.report import Progress, TouchedResearchers
@@ -21,48 +24,53 @@ def test_an_import_bumps_and_enqueues_the_touched_researchers_on_commit(
     path = write_jsonl(tmp_path / "w.jsonl", [openalex_work(1), openalex_work(2)])
 
     with (
-        mock.patch("profiles.tasks.refresh_researchers.delay") as refresh,
-        mock.patch("graph.tasks.precompute_graph_slices.delay") as slices,
+        mock.patch("profiles.tasks.drain_refresh_requests.apply_async") as drain,
+        mock.patch("graph.tasks.precompute_graph_slices.apply_async") as slices,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
+        cache.delete(DRAIN_SCHEDULED_KEY)
         report = run(path)
+        assert not drain.called and not slices.called  # nothing before the commit
 
     authors = set(Researcher.objects.filter(openalex_id__isnull=False).values_list("pk", flat=True))
     assert len(authors) == 2 and report.researchers_touched == 2
     assert callbacks, "enqueued on commit, not inside the import's transactions"
-    enqueued = {i for call in refresh.call_args_list for i in call.kwargs["researcher_ids"]}
+    # The refresh is recorded in the import's own transaction; one drain reads it.
+    enqueued = set(ResearcherRefreshRequest.objects.values_list("researcher_id", flat=True))
     assert enqueued == authors
-    assert {i for c in slices.call_args_list for i in c.kwargs["researcher_ids"]} == authors
+    assert drain.call_count == 1
+    assert {
+        i for c in slices.call_args_list for i in c.kwargs["kwargs"]["researcher_ids"]
+    } == authors
     assert set(
         Researcher.objects.filter(pk__in=authors).values_list("data_version", flat=True)
     ) == {2}
     bystander.refresh_from_db()
     assert bystander.data_version == 1
 
+    ResearcherRefreshRequest.objects.all().delete()
     with (
-        mock.patch("profiles.tasks.refresh_researchers.delay") as again,
+        mock.patch("graph.tasks.precompute_graph_slices.apply_async") as again,
         django_capture_on_commit_callbacks(execute=True),
     ):
         run(path)
     assert not again.called
+    assert not ResearcherRefreshRequest.objects.exists()
 
 
 def test_an_unreachable_broker_leaves_the_import_in_place_with_a_warning(
-    db, tmp_path, django_capture_on_commit_callbacks
+    db, tmp_path, django_capture_on_commit_callbacks, unreachable_broker
 ):
-    from kombu.exceptions import OperationalError
-
     path = write_jsonl(tmp_path / "w.jsonl", [openalex_work(1)])
-    with (
-        mock.patch(
-            "profiles.tasks.refresh_researchers.delay", side_effect=OperationalError("down")
-        ),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    cache.delete(DRAIN_SCHEDULED_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
         report = run(path)
 
     assert report.created == 1
     assert any("not enqueued" in w for w in report.warnings)
+    # Nothing lost: the refresh is recorded and the drain flag is free for the next attempt.
+    assert ResearcherRefreshRequest.objects.count() == 1
+    assert cache.get(DRAIN_SCHEDULED_KEY) is None
 
 
 def test_progress_is_plain_periodic_lines_when_not_a_terminal():
@@ -88,8 +96,8 @@ def test_touched_researchers_remember_each_id_once():
 def test_the_import_task_runs_the_import_and_returns_the_summary(db, tmp_path):
     path = write_jsonl(tmp_path / "w.jsonl", [openalex_work(1), "not json"])
 
-    with mock.patch("works.importers.refresh.RefreshQueue._enqueue"):
-        result = import_records.apply(kwargs={"source": "openalex", "paths": [str(path)]}).get()
+    # Inside the test's transaction: nothing commits, so nothing is sent to the broker.
+    result = import_records.apply(kwargs={"source": "openalex", "paths": [str(path)]}).get()
 
     assert (result["created"], result["failed"]) == (1, 1)
     assert len(result["errors"]) == 1

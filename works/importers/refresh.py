@@ -1,20 +1,25 @@
-"""After an import: bump the touched researchers' `data_version` and enqueue their refresh.
+"""After an import: report the touched researchers as changed, in chunks, as the import goes.
 
-Derived artefacts (graph slices, trust figures) are keyed by `data_version`, so bumping it is
-what makes a stale one stop being served. The refresh itself is the worker's job:
-`profiles.tasks.refresh_researchers` and `graph.tasks.precompute_graph_slices`, each enqueued
-on commit in chunks of `CHUNK` ids. A broker that cannot be reached does not undo the import:
-the report carries a warning naming how many researchers were not enqueued.
+Each chunk of `CHUNK` ids is one `researchers_changed` call in its own transaction: their
+`data_version` goes up (derived artefacts such as graph slices are keyed by it, so a stale one
+stops being served), their refresh is recorded, and on commit the drain is scheduled and the
+listeners (the graph app's slice precompute) are told. A broker that cannot be reached does not
+undo the import: the refresh stays recorded and the report carries a warning.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
+from functools import partial
 
-from django.db import connection, transaction
-from kombu.exceptions import OperationalError as BrokerError
+from django.db import transaction
 
+from profiles.services.refresh import (
+    ChangeReason,
+    DrainScheduling,
+    ResearchersChange,
+    researchers_changed,
+)
 from works.importers.report import ImportReport, TouchedResearchers
 
 CHUNK = 500
@@ -23,7 +28,7 @@ CHUNK = 500
 class RefreshQueue:
     def __init__(self, *, report: ImportReport, enqueue: bool = True) -> None:
         self.report = report
-        self.enqueue = enqueue
+        self.enqueue = enqueue  # False: only bump the versions (see researchers_changed)
         self.pending = TouchedResearchers()
         self.ever = TouchedResearchers()  # distinct over the whole run, for the summary
         self.not_enqueued = 0
@@ -39,28 +44,22 @@ class RefreshQueue:
         self.ever.add(ids)
         self.report.researchers_touched = len(self.ever)
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
             with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "UPDATE profiles_researcher SET data_version = data_version + 1 "
-                        "WHERE id = ANY(%s)",
-                        [chunk],
-                    )
-                if self.enqueue:
-                    transaction.on_commit(functools.partial(self._enqueue, chunk))
+                change = researchers_changed(
+                    researcher_ids=ids[start : start + CHUNK],
+                    reason=ChangeReason.IMPORT,
+                    refresh=self.enqueue,
+                )
+                if self.enqueue:  # after researchers_changed's own callbacks, so it sees them
+                    transaction.on_commit(partial(self._warn_if_unscheduled, change))
 
-    def _enqueue(self, researcher_ids: list[int]) -> None:
-        from graph.tasks import precompute_graph_slices
-        from profiles.tasks import refresh_researchers
-
-        try:
-            refresh_researchers.delay(researcher_ids=researcher_ids)
-            precompute_graph_slices.delay(researcher_ids=researcher_ids)
-        except BrokerError as exc:
-            self.not_enqueued += len(researcher_ids)
-            self.report.warnings = [w for w in self.report.warnings if not w.startswith("refresh")]
-            self.report.warnings.append(
-                f"refresh of {self.not_enqueued} researchers not enqueued (broker unreachable: "
-                f"{exc}); their data_version was bumped, so stale figures are not served as fresh"
-            )
+    def _warn_if_unscheduled(self, change: ResearchersChange) -> None:
+        if change.drain != DrainScheduling.UNREACHABLE:
+            return
+        self.not_enqueued += len(change.researcher_ids)
+        self.report.warnings = [w for w in self.report.warnings if not w.startswith("refresh")]
+        self.report.warnings.append(
+            f"refresh of {self.not_enqueued} researchers not enqueued (broker unreachable: "
+            f"{change.error}); it is recorded and runs once the worker can be reached, and their "
+            "data_version was bumped, so stale figures are not served as fresh"
+        )

@@ -15,7 +15,11 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from profiles.models import Researcher, TrustSnapshot
-from profiles.services.derived import researchers_request_refresh
+from profiles.services.refresh import (
+    ChangeReason,
+    researchers_changed,
+    researchers_request_refresh,
+)
 from works.models import Authorship, Work
 
 
@@ -72,14 +76,12 @@ def seed_profile_import(*, path: Path) -> SeedImportResult:
             )
             existing[key] = work.pk
             created += 1
-        if created:
-            Researcher.objects.filter(pk=researcher.pk).update(
-                data_version=researcher.data_version + 1
-            )
-            researcher.refresh_from_db()
         # Derived figures (topics, close collaborators, trust) come from the worker: ask for them
         # when the works changed or none was ever computed (a previous run's worker may not have).
-        if created or not TrustSnapshot.objects.filter(researcher=researcher).exists():
+        if created:
+            researchers_changed(researcher_ids=[researcher.pk], reason=ChangeReason.SEED)
+            researcher.refresh_from_db()
+        elif not TrustSnapshot.objects.filter(researcher=researcher).exists():
             researchers_request_refresh(researcher_ids=[researcher.pk])
     return SeedImportResult(
         researcher=researcher, created_works=created, existing_works=len(data["works"]) - created

@@ -1,58 +1,29 @@
-"""Writes for claims: every state change locks the record, is recorded, e-mailed and refreshed."""
+"""Claims on a record: open, withdraw, approve, reject, revoke — each locked, recorded, e-mailed.
+
+Every transition goes through `_transition`, which locks the researcher row then the claim
+(always in that order, so all transitions on one record are serialised), checks the move
+against `CLAIM_TRANSITIONS`, writes a `ClaimEvent`, re-derives the record's claim status (and
+level) and, on commit, e-mails the claimant; the trust refresh is recorded in the transaction.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import (
-    CLAIM_TRANSITIONS,
-    Claim,
-    ClaimEvent,
-    ClaimState,
-    CollaborationInvite,
-    FlagState,
-    WorkFlag,
-)
+from claims.models import CLAIM_TRANSITIONS, Claim, ClaimEvent, ClaimState
 from claims.selectors import evidence_checklist, user_has_verified_email
-from claims.tasks import send_email
-from profiles.models import ClaimStatus, Institution, Researcher, VerificationLevel
-from profiles.tasks import refresh_researchers
-from works.models import Authorship
-
-
-class ClaimError(Exception):
-    """A refused change, with a message meant for the person who asked for it."""
-
-
-def email_send_on_commit(
-    *, to: list[str], subject: str, body: str, html_body: str = "", from_email: str = ""
-) -> None:
-    """Hand a message to the mail task once the surrounding transaction has committed."""
-    transaction.on_commit(
-        partial(
-            send_email.delay,
-            to=to,
-            subject=subject,
-            body=body,
-            html_body=html_body,
-            from_email=from_email or settings.DEFAULT_FROM_EMAIL,
-        )
-    )
-
-
-def _refresh_on_commit(researcher_id: int) -> None:
-    transaction.on_commit(partial(refresh_researchers.delay, researcher_ids=[researcher_id]))
+from claims.services.errors import ClaimError
+from claims.services.mail import email_send_on_commit
+from profiles.models import ClaimStatus, Researcher, VerificationLevel
+from profiles.services.refresh import researchers_request_refresh
 
 
 def _base_level(researcher: Researcher) -> int:
@@ -99,7 +70,8 @@ def _record(claim: Claim, *, actor: Any, from_state: str, reason: str) -> ClaimE
         claim=claim, actor=actor, from_state=from_state, to_state=claim.state, reason=reason
     )
     _notify(claim, event)
-    _refresh_on_commit(claim.researcher_id)
+    # Claim status and level are trust signals: the worker recomputes the score.
+    researchers_request_refresh(researcher_ids=[claim.researcher_id])
     return event
 
 
@@ -227,149 +199,3 @@ def claims_bulk_decide(
         else:
             result.done.append(claim_id)
     return result
-
-
-# --- what the owner can change -----------------------------------------------------------
-
-
-def researcher_owner_update(
-    *,
-    researcher: Researcher,
-    user: Any,
-    headline: str,
-    affiliation: Institution | None,
-    open_to_collaborate: bool,
-) -> None:
-    """The owner edits the parts of their record that are theirs to say."""
-    with transaction.atomic():
-        locked = Researcher.objects.select_for_update().get(pk=researcher.pk)
-        if not Claim.objects.filter(
-            researcher=locked, user=user, state=ClaimState.APPROVED
-        ).exists():
-            raise ClaimError("Only the owner of this record can edit it.")
-        Researcher.objects.filter(pk=locked.pk).update(
-            headline=headline,
-            affiliation=affiliation,
-            open_to_collaborate=open_to_collaborate,
-            updated_at=timezone.now(),
-        )
-        _refresh_on_commit(locked.pk)
-
-
-def work_flag_raise(*, researcher: Researcher, work_id: int, user: Any, note: str = "") -> WorkFlag:
-    """The owner says a work on their record is not theirs; a moderator decides."""
-    with transaction.atomic():
-        if not Claim.objects.filter(
-            researcher=researcher, user=user, state=ClaimState.APPROVED
-        ).exists():
-            raise ClaimError("Only the owner of this record can flag its works.")
-        if not Authorship.objects.filter(researcher=researcher, work_id=work_id).exists():
-            raise ClaimError("That work is not on this record.")
-        try:
-            with transaction.atomic():
-                return WorkFlag.objects.create(
-                    researcher=researcher, work_id=work_id, raised_by=user, note=note
-                )
-        except IntegrityError as exc:
-            raise ClaimError("This work is already flagged and waiting for a moderator.") from exc
-
-
-def _flag_decide(*, flag_id: int, moderator: Any, reason: str, to_state: str) -> WorkFlag:
-    with transaction.atomic():
-        flag = (
-            WorkFlag.objects.select_for_update()
-            .select_related("researcher", "work", "raised_by")
-            .get(pk=flag_id)
-        )
-        if flag.state != FlagState.PENDING:
-            raise ClaimError(f"This flag is already {flag.get_state_display().lower()}.")
-        flag.state = to_state
-        flag.reason = reason
-        flag.decided_by = moderator
-        flag.decided_at = timezone.now()
-        flag.save()
-        if to_state == FlagState.ACCEPTED:
-            # Detach the work from this record only; the work and its other authors remain.
-            Authorship.objects.filter(researcher=flag.researcher, work=flag.work).delete()
-            Researcher.objects.filter(pk=flag.researcher_id).update(
-                data_version=flag.researcher.data_version + 1, updated_at=timezone.now()
-            )
-            _refresh_on_commit(flag.researcher_id)
-        context = {"flag": flag}
-        if flag.raised_by.email:
-            email_send_on_commit(
-                to=[flag.raised_by.email],
-                subject=" ".join(
-                    render_to_string("claims/email/flag_decision_subject.txt", context).split()
-                ),
-                body=render_to_string("claims/email/flag_decision_body.txt", context),
-            )
-    return flag
-
-
-def work_flag_accept(*, flag_id: int, moderator: Any, reason: str = "") -> WorkFlag:
-    """Accept a "not mine" flag: the work leaves the record (the Work itself is kept)."""
-    return _flag_decide(
-        flag_id=flag_id, moderator=moderator, reason=reason, to_state=FlagState.ACCEPTED
-    )
-
-
-def work_flag_dismiss(*, flag_id: int, moderator: Any, reason: str) -> WorkFlag:
-    """Dismiss a "not mine" flag: the work stays on the record."""
-    if not reason.strip():
-        raise ClaimError("Dismissing a flag needs a reason.")
-    return _flag_decide(
-        flag_id=flag_id, moderator=moderator, reason=reason, to_state=FlagState.DISMISSED
-    )
-
-
-INVITES_PER_SENDER_PER_DAY = 5
-
-
-def invite_send(*, sender: Any, researcher_id: int, message: str) -> CollaborationInvite:
-    """Send a collaboration invitation to the owner of a claimed record, by e-mail."""
-    from allauth.account.models import EmailAddress
-
-    message = message.strip()
-    if not message:
-        raise ClaimError("Write a message first.")
-    reply_to = (
-        EmailAddress.objects.filter(user=sender, verified=True)
-        .order_by("-primary", "pk")
-        .values_list("email", flat=True)
-        .first()
-    )
-    if reply_to is None:
-        raise ClaimError("Verify an e-mail address before inviting anyone.")
-    with transaction.atomic():
-        # One sender's invitations are counted under a lock on their own row, so a burst of
-        # parallel posts cannot slip past the daily limit.
-        get_user_model().objects.select_for_update().filter(pk=sender.pk).first()
-        owner_claim = (
-            Claim.objects.select_related("user", "researcher")
-            .filter(researcher_id=researcher_id, state=ClaimState.APPROVED)
-            .first()
-        )
-        if owner_claim is None:
-            raise ClaimError("Invitations open once the record is claimed.")
-        if owner_claim.user_id == sender.pk:
-            raise ClaimError("This is your own record.")
-        since = timezone.now() - timedelta(days=1)
-        if (
-            CollaborationInvite.objects.filter(sender=sender, created_at__gte=since).count()
-            >= INVITES_PER_SENDER_PER_DAY
-        ):
-            raise ClaimError("You have sent the most invitations allowed in a day; try tomorrow.")
-        invite = CollaborationInvite.objects.create(
-            researcher_id=researcher_id, sender=sender, message=message
-        )
-        context = {"invite": invite, "researcher": owner_claim.researcher, "reply_to": reply_to}
-        if owner_claim.user.email:
-            email_send_on_commit(
-                to=[owner_claim.user.email],
-                subject=" ".join(
-                    render_to_string("claims/email/invite_subject.txt", context).split()
-                ),
-                body=render_to_string("claims/email/invite_body.txt", context),
-            )
-    return invite

@@ -1,0 +1,207 @@
+"""The data layer's one entry point, `researchers_changed`, and the refresh queue it feeds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from graph.models import GraphSlice, SliceStatus
+from profiles.models import Researcher, ResearcherRefreshRequest, TrustSnapshot
+from profiles.services.derived import refresh_requests_drain
+from profiles.services.refresh import (
+    DRAIN_SCHEDULED_KEY,
+    ChangeReason,
+    DrainScheduling,
+    researchers_changed,
+    researchers_changed_listen,
+    researchers_changed_unlisten,
+    researchers_request_refresh,
+)
+from tests.factories import AuthorshipFactory, ResearcherFactory, WorkFactory
+
+
+@pytest.fixture
+def heard() -> Iterator[list[tuple[list[int], ChangeReason]]]:
+    """What a listener registered for the test hears."""
+    calls: list[tuple[list[int], ChangeReason]] = []
+
+    def listener(*, researcher_ids: list[int], reason: ChangeReason) -> None:
+        calls.append((researcher_ids, reason))
+
+    researchers_changed_listen("test.heard", listener)
+    try:
+        yield calls
+    finally:
+        researchers_changed_unlisten("test.heard")
+
+
+@pytest.fixture
+def no_drain_waiting() -> Iterator[None]:
+    cache.delete(DRAIN_SCHEDULED_KEY)
+    yield
+    cache.delete(DRAIN_SCHEDULED_KEY)
+
+
+def versions(*researchers: Researcher) -> list[int]:
+    return [Researcher.objects.get(pk=r.pk).data_version for r in researchers]
+
+
+def test_it_bumps_every_version_in_one_update_and_records_the_refresh(db, heard):
+    changed = [ResearcherFactory() for _ in range(3)]
+    bystander = ResearcherFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        change = researchers_changed(
+            researcher_ids=[r.pk for r in changed] + [changed[0].pk, 999_999_999],
+            reason=ChangeReason.IMPORT,
+        )
+
+    updates = [q["sql"] for q in queries if q["sql"].lstrip().startswith("UPDATE")]
+    assert len(updates) == 1 and "data_version = data_version + 1" in updates[0]
+    assert change.researcher_ids == sorted(r.pk for r in changed)  # an unknown id is left out
+    assert versions(*changed, bystander) == [2, 2, 2, 1]
+    assert set(ResearcherRefreshRequest.objects.values_list("researcher_id", flat=True)) == {
+        r.pk for r in changed
+    }
+
+
+def test_the_request_is_part_of_the_callers_transaction(db, heard):
+    me = ResearcherFactory()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        researchers_changed(researcher_ids=[me.pk], reason=ChangeReason.SEED)
+        raise RuntimeError("the caller fails after the call")
+
+    assert versions(me) == [1]
+    assert not ResearcherRefreshRequest.objects.exists()
+
+
+def test_listeners_and_the_drain_wait_for_the_commit(
+    db, heard, no_drain_waiting, django_capture_on_commit_callbacks
+):
+    me = ResearcherFactory()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        change = researchers_changed(researcher_ids=[me.pk], reason=ChangeReason.WORK_DETACHED)
+    assert heard == [] and change.drain is None
+    assert len(callbacks) == 2  # the drain, then the listeners
+
+    for callback in callbacks:
+        callback()
+    assert heard == [([me.pk], ChangeReason.WORK_DETACHED)]
+    assert change.drain == DrainScheduling.SCHEDULED
+
+
+def test_a_rolled_back_change_tells_no_listener(transactional_db, heard):
+    me = ResearcherFactory()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        researchers_changed(researcher_ids=[me.pk], reason=ChangeReason.IMPORT)
+        raise RuntimeError
+
+    assert heard == []
+
+
+def test_a_failing_listener_neither_raises_nor_silences_the_others(transactional_db, heard):
+    def broken(*, researcher_ids: list[int], reason: ChangeReason) -> None:
+        raise ValueError("a bug in a listener")
+
+    researchers_changed_listen("test.broken", broken)
+    me = ResearcherFactory()
+    try:
+        with transaction.atomic():
+            researchers_changed(researcher_ids=[me.pk], reason=ChangeReason.IMPORT)
+    finally:
+        researchers_changed_unlisten("test.broken")
+
+    assert heard == [([me.pk], ChangeReason.IMPORT)]
+    assert versions(me) == [2]
+
+
+def test_with_the_broker_down_the_change_commits_and_the_work_waits(
+    transactional_db, heard, no_drain_waiting, unreachable_broker
+):
+    me = ResearcherFactory()
+    AuthorshipFactory(researcher=me, work=WorkFactory())
+
+    with transaction.atomic():  # the graph app's listener meets the same dead broker
+        change = researchers_changed(researcher_ids=[me.pk], reason=ChangeReason.IMPORT)
+
+    assert change.drain == DrainScheduling.UNREACHABLE and change.error
+    assert heard == [([me.pk], ChangeReason.IMPORT)]
+    assert versions(me) == [2]
+    assert cache.get(DRAIN_SCHEDULED_KEY) is None  # the next request tries again
+    # The recorded request is the work owed; the next drain does it.
+    assert ResearcherRefreshRequest.objects.filter(researcher=me).exists()
+    assert refresh_requests_drain() == 1
+    assert TrustSnapshot.objects.get(researcher=me).works_count == 1
+
+
+def test_with_the_cache_down_too_nothing_raises(transactional_db, heard, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    me = ResearcherFactory()
+
+    with transaction.atomic():
+        change = researchers_changed(researcher_ids=[me.pk], reason=ChangeReason.SEED)
+        researchers_request_refresh(researcher_ids=[me.pk])
+
+    assert change.drain == DrainScheduling.UNREACHABLE
+    assert ResearcherRefreshRequest.objects.filter(researcher=me).exists()
+
+
+def test_without_refresh_it_only_bumps(db, heard, django_capture_on_commit_callbacks):
+    me = ResearcherFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        researchers_changed(researcher_ids=[me.pk], reason=ChangeReason.IMPORT, refresh=False)
+    assert versions(me) == [2]
+    assert callbacks == [] and heard == []
+    assert not ResearcherRefreshRequest.objects.exists()
+
+
+def test_a_trust_signal_requests_a_refresh_without_a_new_version(
+    db, heard, django_capture_on_commit_callbacks
+):
+    me = ResearcherFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert researchers_request_refresh(researcher_ids=[me.pk, me.pk]) == 1
+        assert researchers_request_refresh(researcher_ids=[me.pk]) == 0  # one row, coalesced
+    assert versions(me) == [1]
+    assert heard == []
+    assert ResearcherRefreshRequest.objects.filter(researcher=me).count() == 1
+
+
+@pytest.mark.worker
+def test_a_real_worker_refreshes_trust_and_builds_the_slice_after_a_change(
+    celery_worker_process, settings
+):
+    settings.BZPEER_TRUST_REFRESH_COUNTDOWN = 0
+    cache.delete(DRAIN_SCHEDULED_KEY)
+    me = ResearcherFactory(display_name="Changed Researcher")
+    work = WorkFactory()
+    AuthorshipFactory(work=work, researcher=me, position=0)
+    AuthorshipFactory(work=work, researcher=ResearcherFactory(display_name="Partner"), position=1)
+
+    with transaction.atomic():
+        researchers_changed(researcher_ids=[me.pk], reason=ChangeReason.IMPORT)
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready = GraphSlice.objects.filter(researcher=me, data_version=2, status=SliceStatus.READY)
+        if ready.exists() and TrustSnapshot.objects.filter(researcher=me).exists():
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the worker did not refresh the researcher within 30 s")
+    assert TrustSnapshot.objects.get(researcher=me).works_count == 1
+    assert not ResearcherRefreshRequest.objects.exists()
