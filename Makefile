@@ -10,12 +10,13 @@ STACK := $(PY) scripts/stack.py
 
 .PHONY: run test manage install clean-data
 
-$(VENV)/.installed: requirements.txt
+# Runtime (requirements.txt, all the image installs) and development tools (requirements-dev.txt).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed; none found" >&2; exit 1; }
 	@echo "using $(PYTHON)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
 install: $(VENV)/.installed
@@ -23,11 +24,15 @@ install: $(VENV)/.installed
 run: install
 	$(STACK) run
 
-# Tests publish to their own queue, so a demo worker sharing the same Redis never takes their tasks.
+# Every check, in the order of their cost: lint, format, types, import layers and cycles
+# (import-linter, pyproject.toml), migrations in step with the models, then the tests.
+# .pre-commit-config.yaml runs the same commands. Tests publish to their own queue, so a demo
+# worker sharing the same Redis never takes their tasks.
+CHECKS := $(PY) -m ruff check . ::: $(PY) -m ruff format --check . ::: $(PY) -m mypy . \
+	::: $(VENV)/bin/lint-imports --no-logo ::: $(PY) manage.py makemigrations --check --dry-run
 test: export CELERY_QUEUE ?= bzpeer-test
 test: install
-	$(STACK) exec -- $(PY) -m ruff check . ::: $(PY) -m ruff format --check . \
-		::: $(PY) -m mypy . ::: $(PY) -m pytest $(PYTEST_ARGS)
+	$(STACK) exec -- $(CHECKS) ::: $(PY) -m pytest $(PYTEST_ARGS)
 
 # e.g. make manage ARGS=createsuperuser  (a moderator for the demo: staff users moderate claims)
 manage: install
