@@ -12,21 +12,18 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from graph.drawing import PAYLOAD_VERSION
 from graph.models import GraphSlice, SliceStatus
 from graph.tasks import compute_graph_slice
 from profiles.models import Researcher
+from profiles.services.refresh import QUEUE_ERRORS
 
 logger = logging.getLogger(__name__)
 
 # A slice still queued after this long most likely has no worker to run it.
 STALE_PENDING_AFTER = timedelta(seconds=30)
 QUEUE_UNREACHABLE = "The task queue is unreachable, so the graph could not be built."
-QUEUE_ERRORS = (BrokerError, RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def _enqueue(slice_id: int, researcher_id: int, data_version: int) -> None:
