@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,7 +106,7 @@ def compute_child(database_url: str, ids: list[int]) -> None:
     )
 
 
-def run_compute(database_url: str, ids: list[int]) -> dict:
+def run_compute(database_url: str, ids: list[int]) -> dict[str, Any]:
     out = subprocess.run(
         [
             sys.executable,
@@ -122,7 +123,8 @@ def run_compute(database_url: str, ids: list[int]) -> dict:
         capture_output=True,
         text=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 # --- 2. serving the stored fragment --------------------------------------------------------
@@ -224,7 +226,7 @@ def naive_child(database_url: str, fraction: float, probe_ids: list[int]) -> Non
     )
 
 
-def run_naive(database_url: str, fraction: float, probe_ids: list[int]) -> dict | None:
+def run_naive(database_url: str, fraction: float, probe_ids: list[int]) -> dict[str, Any] | None:
     try:
         out = subprocess.run(
             [
@@ -247,7 +249,8 @@ def run_naive(database_url: str, fraction: float, probe_ids: list[int]) -> dict 
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         print(f"  naive at {fraction:.0%}: did not finish ({type(exc).__name__})")
         return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> int:
@@ -274,7 +277,7 @@ def main() -> int:
 
     with psycopg.connect(args.database_url) as conn:
         counts = {
-            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]  # noqa: S608 - table names from a fixed list in this file
             for t in ("profiles_researcher", "works_work", "works_authorship", "works_citation")
         }
     print("corpus:", ", ".join(f"{t} {n:,}" for t, n in counts.items()))

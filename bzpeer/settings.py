@@ -180,7 +180,7 @@ SOCIALACCOUNT_STORE_TOKENS = False
 ORCID_CLIENT_ID = os.environ.get("ORCID_CLIENT_ID", "")
 ORCID_SECRET = os.environ.get("ORCID_SECRET", "")
 ORCID_SANDBOX = env_flag("BZPEER_ORCID_SANDBOX")
-SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
 if ORCID_CLIENT_ID and ORCID_SECRET:
     INSTALLED_APPS.append("allauth.socialaccount.providers.orcid")
     SOCIALACCOUNT_PROVIDERS["orcid"] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -29,7 +31,7 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
     def pending(self) -> ClaimQuerySet:
         return self.filter(state=ClaimState.PENDING)
 
-    def owned_by(self, user: object) -> ClaimQuerySet:
+    def owned_by(self, user: Any) -> ClaimQuerySet:
         return self.filter(user=user)
 
 

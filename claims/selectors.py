@@ -164,7 +164,8 @@ def evidence_checklist(
 
 
 def user_has_verified_email(user: Any) -> bool:
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    verified: bool = EmailAddress.objects.filter(user=user, verified=True).exists()
+    return verified
 
 
 # --- the moderation queue ---------------------------------------------------------------

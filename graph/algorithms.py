@@ -74,7 +74,10 @@ def rank_nodes(graph: nx.Graph, center: str) -> dict[str, float]:
     for _, _, data in graph.edges(data=True):
         # 40 shared works should outweigh 1, but not 40 times over.
         data["rank_weight"] = 1.0 + math.log(max(data["weight"], 1.0))
-    return nx.pagerank(graph, personalization={center: 1.0}, weight="rank_weight")
+    ranks: dict[str, float] = nx.pagerank(
+        graph, personalization={center: 1.0}, weight="rank_weight"
+    )
+    return ranks
 
 
 def build_slice(inputs: SliceInputs, caps: SliceCaps) -> nx.Graph:

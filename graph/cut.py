@@ -66,7 +66,7 @@ JOIN works_work w ON w.id = mine.work_id
 GROUP BY o.researcher_id
 ORDER BY shared DESC, max(w.publication_year) DESC NULLS LAST, o.researcher_id
 LIMIT %(limit)s
-"""
+"""  # noqa: S608 - composed from this module's SQL constants
 
 SECOND_DEGREE_SQL = """
 SELECT via.id, x.researcher_id, x.shared
@@ -97,7 +97,7 @@ SELECT mine.work_id,
 FROM mine
 ORDER BY cited_in DESC, mine.work_id DESC
 LIMIT %(limit)s
-"""
+"""  # noqa: S608 - composed from this module's SQL constants
 
 CITING_SQL = """
 SELECT p.id, x.citing_id
@@ -134,7 +134,7 @@ FROM mine JOIN works_worktopic wt ON wt.work_id = mine.work_id
 GROUP BY wt.topic_id
 ORDER BY works DESC, wt.topic_id
 LIMIT %(limit)s
-"""
+"""  # noqa: S608 - composed from this module's SQL constants
 
 INSTITUTIONS_SQL = f"""
 WITH {MINE}
@@ -145,7 +145,7 @@ JOIN works_authorshipinstitution ai ON ai.authorship_id = a.id
 GROUP BY ai.institution_id
 ORDER BY works DESC, ai.institution_id
 LIMIT %(limit)s
-"""
+"""  # noqa: S608 - composed from this module's SQL constants
 
 AUTHORS_AMONG_SQL = """
 SELECT work_id, researcher_id FROM works_authorship

@@ -83,7 +83,7 @@ def shape_points(kind: str, x: float, y: float, size: float) -> str:
 
 def slice_payload(
     graph: nx.Graph, *, size: float = 100.0, node_size: float = 1.8, label_top: int | None = 12
-) -> dict:
+) -> dict[str, Any]:
     """What the templates and exports need: nodes (centre first, then by rank) with positions
     and shapes, edges with their reasons and sentences, communities and totals."""
     if graph.number_of_nodes() == 0:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import networkx as nx
 
 
-def slice_graphml(payload: dict) -> str:
+def slice_graphml(payload: dict[str, Any]) -> str:
     """GraphML with every node's type, label and community and every edge's reason."""
     return "\n".join(nx.generate_graphml(payload_graph(payload), prettyprint=True)) + "\n"
 
 
-def slice_json(payload: dict, *, researcher: str, data_version: int) -> str:
+def slice_json(payload: dict[str, Any], *, researcher: str, data_version: int) -> str:
     """Nodes and edges as plain JSON (networkx node-link layout: "nodes" and "edges")."""
     document = {
         "researcher": researcher,
@@ -35,7 +36,7 @@ def slice_json(payload: dict, *, researcher: str, data_version: int) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def payload_graph(payload: dict) -> nx.DiGraph:
+def payload_graph(payload: dict[str, Any]) -> nx.DiGraph:
     """A stored payload back as a directed graph (edges point from `source`), for export."""
     graph = nx.DiGraph()
     for n in payload["nodes"]:

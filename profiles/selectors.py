@@ -40,7 +40,7 @@ def close_collaborator_pairs_sql(
     WHERE {researchers}
     GROUP BY mine.researcher_id, other.researcher_id
     HAVING count(*) >= {min_shared}
-    """
+    """  # noqa: S608 - composed from this module's SQL constants
 
 
 # The close collaborators of the researcher of the outer query, counted.
@@ -50,7 +50,7 @@ SELECT count(*) FROM ({
         researchers="mine.researcher_id = profiles_researcher.id", min_shared="%s"
     )
 }) AS close_collaborators
-"""
+"""  # noqa: S608 - composed from this module's SQL constants
 
 # The close collaborators themselves, most shared works first, then the most recent shared
 # work, as one JSON array (so the page's query count does not grow with the record).
@@ -67,7 +67,7 @@ FROM (
     ORDER BY shared DESC, last_shared DESC NULLS LAST, r.display_name
     LIMIT %s
 ) AS c
-"""
+"""  # noqa: S608 - composed from this module's SQL constants
 CLOSE_COLLABORATORS_SHOWN = 12
 
 # The researcher's topics with how many of their works each covers, as one JSON array.

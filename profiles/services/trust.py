@@ -40,7 +40,7 @@ TRUST_LOCK_KEY = 0x7275_7374
 def scale_sql(scale: LogScale, column: str) -> str:
     # Points = how many thresholds the count has reached (integers only, like bisect_right).
     literal = ",".join(str(t) for t in scale.thresholds)
-    return f"(SELECT count(*) FROM unnest(ARRAY[{literal}]) AS t WHERE t <= {column})"
+    return f"(SELECT count(*) FROM unnest(ARRAY[{literal}]) AS t WHERE t <= {column})"  # noqa: S608 - composed from the formula's constants
 
 
 def _mapping_sql(mapping: dict[int, int] | dict[str, int], column: str) -> str:
@@ -144,7 +144,7 @@ ON CONFLICT (researcher_id) DO UPDATE SET
             )) || {TARGET}.history,
             %(history_slice)s::jsonpath)
         ELSE {TARGET}.history END
-"""
+"""  # noqa: S608 - composed from the formula's constants
 
 
 def _execute(condition: str, params: dict[str, Any]) -> int:
@@ -162,7 +162,7 @@ def _execute(condition: str, params: dict[str, Any]) -> int:
                 "history_slice": f"$[0 to {length - 1}]",
             },
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def trust_recompute(*, researcher_ids: list[int]) -> int:

@@ -13,7 +13,7 @@ record is newer (`update_date`); otherwise the record is skipped (a re-import is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -142,11 +142,12 @@ def _match(record: ArxivRecord) -> Work | None:
     if record.doi:
         query |= Q(doi=record.doi)
     candidates = list(Work.objects.select_for_update().filter(query))
-    for test in (
+    tests: tuple[Callable[[Work], bool], ...] = (
         lambda w: w.arxiv_id == record.arxiv_id,
         lambda w: w.doi == arxiv_doi,
         lambda w: record.doi is not None and w.doi == record.doi,
-    ):
+    )
+    for test in tests:
         for work in candidates:
             if test(work):
                 return work

@@ -239,9 +239,8 @@ def embedded_source(value: Any) -> SourceValues | None:
 
 
 def _name_of(value: Any) -> str:
-    if isinstance(value, dict) and isinstance(value.get("display_name"), str):
-        return value["display_name"][:300]
-    return ""
+    name = value.get("display_name") if isinstance(value, dict) else None
+    return name[:300] if isinstance(name, str) else ""
 
 
 def embedded_topic(value: Any) -> ScoredTopic | None:
