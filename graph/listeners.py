@@ -13,11 +13,16 @@ from profiles.services.refresh import QUEUE_ERRORS, ChangeReason
 logger = logging.getLogger(__name__)
 
 
+# An import touches many researchers at once, whose slices would otherwise all be cut on their
+# first view; so their slices are built ahead. One record that changed (the seed, a detached
+# work) is cut when its profile is viewed, and a derived-topics refit can move most of the
+# corpus at once: those are not precomputed.
+PRECOMPUTE_REASONS = frozenset({ChangeReason.IMPORT})
+
+
 def slices_precompute_on_change(*, researcher_ids: list[int], reason: ChangeReason) -> None:
     """Enqueue the precompute of these researchers' slices; never raises on a broker outage."""
-    if reason == ChangeReason.DERIVED_TOPICS:
-        # A refit can move the topics of most of the corpus at once: those slices are rebuilt
-        # when someone opens the profile, not all ahead of time.
+    if reason not in PRECOMPUTE_REASONS:
         return
     # Imported here: the tasks module loads scipy for the worker, which a web process or a
     # management command registering this listener at start does not need.
