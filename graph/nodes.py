@@ -75,7 +75,7 @@ def parse_node_id(value: str) -> tuple[str, int] | None:
     return kind, int(pk)
 
 
-# The reasons, worded once, used by the selectors and the tests alike.
+# The reasons, worded once, used by the SQL cut, the explorer and the tests alike.
 def why_coauthor(shared: int) -> str:
     return plural(shared, "shared work")
 
