@@ -14,26 +14,28 @@ from works.models import Work
 
 
 def close_collaborator_pairs_sql(
-    *, researchers: str, min_shared: str, last_shared: bool = False
+    *, min_shared: str, researchers: str = "TRUE", within: str = "", last_shared: bool = False
 ) -> str:
     """The one definition of close collaborators, as SQL: one row per (researcher, co-author)
     sharing at least `min_shared` works — `researcher_id`, `collaborator_id`, `shared_works`
     and, with `last_shared`, the date of the most recent shared work.
 
-    `researchers` is a condition on `mine.researcher_id` (a correlation, an id array, a join
-    condition); `min_shared` the placeholder bound to BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS.
-    Both come from code, never from input.
+    Whose: `researchers`, a condition on `mine.researcher_id` (e.g. a correlation with the outer
+    query), and/or `within`, a relation with an `id` column that `mine` is joined to (e.g. a
+    CTE of a batch). `min_shared` is the placeholder bound to
+    BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS. All come from code, never from input.
     """
     recency = (
         ", max(coalesce(w.publication_date, make_date(w.publication_year, 1, 1))) AS last_shared"
         if last_shared
         else ""
     )
+    batch = f"JOIN {within} ON {within}.id = mine.researcher_id" if within else ""
     works = "JOIN works_work w ON w.id = mine.work_id" if last_shared else ""
     return f"""
     SELECT mine.researcher_id, other.researcher_id AS collaborator_id,
            count(*) AS shared_works{recency}
-    FROM works_authorship mine
+    FROM works_authorship mine {batch}
     JOIN works_authorship other
       ON other.work_id = mine.work_id AND other.researcher_id <> mine.researcher_id
     {works}

@@ -105,11 +105,7 @@ topics AS (
     JOIN works_worktopic wt ON wt.work_id = a.work_id
     GROUP BY a.researcher_id
 ),
-pairs AS ({
-    close_collaborator_pairs_sql(
-        researchers="mine.researcher_id IN (SELECT id FROM r)", min_shared="%(min_shared)s"
-    )
-}),
+pairs AS ({close_collaborator_pairs_sql(within="r", min_shared="%(min_shared)s")}),
 close AS (SELECT researcher_id, count(*) AS n FROM pairs GROUP BY researcher_id),
 i AS (
     SELECT r.*, coalesce(works.n, 0) AS works_count, coalesce(followers.n, 0) AS followers_count,
