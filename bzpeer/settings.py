@@ -30,6 +30,9 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    # First, so that its `createsuperuser` (which also verifies the e-mail address for allauth)
+    # takes precedence over django.contrib.auth's.
+    "claims",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -43,14 +46,16 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "axes",
+    "django.forms",
     "profiles",
     "works",
     "graph",
-    "claims",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above the CSRF and session middleware, so it sees the Vary: Cookie they add.
+    "profiles.http.NoStoreViewerPagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +71,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "bzpeer.urls"
+# Forms render through the project's templates (templates/django/forms/): labels above
+# full-width fields, each field's errors right beside it — allauth's pages included.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "bzpeer.wsgi.application"
 
 TEMPLATES = [
@@ -222,12 +230,16 @@ elif _email_backend.endswith("filebased.EmailBackend"):
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BZPEER <noreply@bzpeer.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Absolute links in e-mails (claim notifications) start with this.
+# Absolute links in e-mails (claim notifications) start with this; mails name the site by
+# BZPEER_SITE_NAME (allauth would otherwise say "Hello from 127.0.0.1:8000!").
 BZPEER_SITE_URL = os.environ.get("BZPEER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+BZPEER_SITE_NAME = os.environ.get("BZPEER_SITE_NAME", "BZPEER")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The site's own wording for allauth's pages and mails ("Log in", not "Sign In").
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

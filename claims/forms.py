@@ -40,7 +40,10 @@ class DecisionForm(forms.Form):
     """A reason typed by the moderator, or taken from a template of the right kind."""
 
     template = forms.ModelChoiceField(
-        queryset=ReasonTemplate.objects.none(), required=False, label="Reason template"
+        queryset=ReasonTemplate.objects.none(),
+        required=False,
+        label="Reason template",
+        empty_label="None: I type the reason",
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -74,15 +77,19 @@ class BulkDecisionForm(DecisionForm):
 
 
 class OwnerProfileForm(forms.Form):
+    """The owner's own words about their record.
+
+    The affiliation may be any known institution. Its widget is never rendered (that would
+    list every institution): the page offers a few and a search (claims/owner_manage.html).
+    """
+
     headline = forms.CharField(max_length=300, required=False)
     affiliation = forms.ModelChoiceField(
-        queryset=Institution.objects.none(), required=False, empty_label="No affiliation"
+        queryset=Institution.objects.all(), required=False, widget=forms.HiddenInput
     )
-    open_to_collaborate = forms.BooleanField(required=False)
-
-    def __init__(self, *args: Any, institutions: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["affiliation"].queryset = institutions  # type: ignore[attr-defined]
+    open_to_collaborate = forms.BooleanField(
+        required=False, label="Open to collaborate (shown as a badge on your profile)"
+    )
 
 
 class WorkFlagForm(forms.Form):

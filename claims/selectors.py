@@ -16,6 +16,7 @@ from django.utils import timezone
 from claims.models import Claim, ClaimState, FlagState, WorkFlag
 from profiles.identity import names_compatible, orcid_normalise
 from profiles.models import Institution, Researcher
+from profiles.selectors import InstitutionMatches, institution_search
 from works.models import Work
 
 
@@ -105,6 +106,17 @@ def evidence_checklist(
                 strong=True,
             )
         )
+    elif not orcid_sign_in_enabled():
+        # Nobody can authenticate an ORCID iD here: say so rather than ask for it.
+        items.append(
+            EvidenceItem(
+                "orcid",
+                "ORCID iD matches the record's",
+                None,
+                "ORCID sign-in is not configured on this site, so this cannot be checked here.",
+                strong=True,
+            )
+        )
     else:
         detail = (
             "The ORCID iD you signed in with differs from the record's."
@@ -112,8 +124,9 @@ def evidence_checklist(
             else "No ORCID iD authenticated by sign-in on this account."
         )
         items.append(EvidenceItem("orcid", "ORCID iD matches the record's", False, detail, True))
-        if orcid_sign_in_enabled():
-            steps.append("Connect your ORCID iD (Account → Connections) to prove the record's iD.")
+        steps.append(
+            "Connect your ORCID iD (Account → Connected accounts) to prove the record's iD."
+        )
 
     emails = list(
         EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
@@ -269,6 +282,59 @@ def claim_panel(*, user: Any, researcher: Researcher) -> ClaimPanel:
     if owner is not None and not (user.is_staff or owner.user_id == user.pk):
         owner = None
     return ClaimPanel(own_claim=own, owner_claim=owner)
+
+
+@dataclass(frozen=True)
+class AffiliationChoices:
+    """What the owner's affiliation field offers: never every institution at once."""
+
+    selected: Institution | None
+    suggested: list[Institution]  # on the record's works, or on a verified e-mail's domain
+    matches: InstitutionMatches  # the search over all known institutions
+
+    @property
+    def choices(self) -> list[tuple[str, Institution]]:
+        """Each institution once, labelled by why it is offered, the selected one first."""
+        seen: set[int] = set()
+        out: list[tuple[str, Institution]] = []
+        groups = [
+            ("selected", [self.selected] if self.selected else []),
+            ("suggested", self.suggested),
+            ("match", self.matches.institutions),
+        ]
+        for why, institutions in groups:
+            for institution in institutions:
+                if institution.pk not in seen:
+                    seen.add(institution.pk)
+                    out.append((why, institution))
+        return out
+
+
+AFFILIATION_SUGGESTIONS = 12
+
+
+def affiliation_choices(
+    *, researcher: Researcher, user: Any, query: str, selected_id: int | None
+) -> AffiliationChoices:
+    """The selected institution, the suggested ones and the matches of `query`."""
+    selected = Institution.objects.filter(pk=selected_id).first() if selected_id else None
+    suggested = owner_affiliation_choices(researcher=researcher, user=user)
+    return AffiliationChoices(
+        selected=selected,
+        suggested=list(suggested[:AFFILIATION_SUGGESTIONS]),
+        matches=institution_search(query),
+    )
+
+
+def connected_orcid(user: Any) -> str:
+    """The ORCID iD the user authenticated through ORCID sign-in ("" if none)."""
+    uid = (
+        SocialAccount.objects.filter(user=user, provider="orcid")
+        .order_by("pk")
+        .values_list("uid", flat=True)
+        .first()
+    )
+    return normalise_orcid(uid) if uid else ""
 
 
 def owner_affiliation_choices(*, researcher: Researcher, user: Any) -> QuerySet[Institution]:

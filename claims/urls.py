@@ -8,6 +8,11 @@ urlpatterns = [
     path("researchers/<slug:slug>/claim/", views.claim_create, name="claim_create"),
     path("researchers/<slug:slug>/manage/", views.owner_manage, name="owner_manage"),
     path(
+        "researchers/<slug:slug>/manage/orcid/",
+        views.owner_orcid_attach,
+        name="owner_orcid_attach",
+    ),
+    path(
         "researchers/<slug:slug>/works/<int:work_id>/not-mine/",
         views.work_flag_create,
         name="work_flag_create",

@@ -31,15 +31,17 @@ from claims.models import (
     CollaborationInvite,
     FlagState,
     ReasonKind,
+    ReasonTemplate,
     WorkFlag,
 )
 from claims.selectors import (
+    affiliation_choices,
     claim_panel,
     competing_claims,
+    connected_orcid,
     evidence_checklist,
     moderation_queue,
     orcid_sign_in_enabled,
-    owner_affiliation_choices,
     pending_work_flags,
     record_coauthors,
     record_recent_works,
@@ -56,15 +58,17 @@ from claims.services.claims import (
 from claims.services.errors import ClaimError
 from claims.services.flags import work_flag_accept, work_flag_dismiss, work_flag_raise
 from claims.services.invitations import invite_send
-from claims.services.owner import researcher_owner_update
+from claims.services.owner import researcher_orcid_attach, researcher_owner_update
+from profiles.forms import works_page_number
+from profiles.http import HtmxHttpRequest
 from profiles.models import ClaimStatus, Researcher
-from profiles.selectors import researcher_works_page
+from profiles.selectors import researcher_works_page_or_404
 
 View = Callable[..., HttpResponse]
 
 
-class AuthedRequest(HttpRequest):
-    """What `login_required` guarantees: a real user."""
+class AuthedRequest(HtmxHttpRequest):
+    """What `login_required` guarantees: a real user (and django-htmx's details)."""
 
     user: User
 
@@ -176,15 +180,18 @@ def claim_withdraw_view(request: AuthedRequest, claim_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def owner_manage(request: AuthedRequest, slug: str) -> HttpResponse:
-    """The owner edits headline, affiliation, open-to-collaborate, and flags works."""
+    """The owner edits headline, affiliation, open-to-collaborate, and flags works.
+
+    `?affiliation_q=` searches all known institutions; with HX-Target `affiliation-choices`
+    only that part of the form comes back (the search box asks for it as the owner types).
+    """
     researcher = _get_owned_researcher(request, slug)
-    institutions = owner_affiliation_choices(researcher=researcher, user=request.user)
     initial = {
         "headline": researcher.headline,
         "affiliation": researcher.affiliation,
         "open_to_collaborate": researcher.open_to_collaborate,
     }
-    form = OwnerProfileForm(request.POST or None, initial=initial, institutions=institutions)
+    form = OwnerProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             researcher_owner_update(researcher=researcher, user=request.user, **form.cleaned_data)
@@ -193,20 +200,49 @@ def owner_manage(request: AuthedRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Your profile is updated.")
             return redirect("claims:owner_manage", slug=researcher.slug)
-    page = request.GET.get("page", "1")
-    number = int(page) if page.isdigit() else 1
-    flags = WorkFlag.objects.filter(researcher=researcher).select_related("work").order_by("-pk")
+    source = request.POST if request.method == "POST" else request.GET
+    selected = source.get("affiliation", str(researcher.affiliation_id or ""))
     context = {
         "researcher": researcher,
         "form": form,
-        "works_page": researcher_works_page(researcher, number=number),
+        "affiliation": affiliation_choices(
+            researcher=researcher,
+            user=request.user,
+            query=request.GET.get("affiliation_q", ""),
+            selected_id=int(selected) if selected.isdigit() else None,
+        ),
+    }
+    if request.htmx and request.htmx.target == "affiliation-choices":
+        return render(request, "claims/owner_manage.html#affiliation-choices", context)
+    number = works_page_number(request.GET)
+    flags = WorkFlag.objects.filter(researcher=researcher).select_related("work").order_by("-pk")
+    context |= {
+        "works_page": researcher_works_page_or_404(researcher, number=number),
         "flagged": {f.work_id: f for f in flags if f.state == FlagState.PENDING},
         "flags": flags,
         "invites": CollaborationInvite.objects.filter(researcher=researcher).select_related(
             "sender"
         )[:50],
+        "orcid": {
+            "enabled": orcid_sign_in_enabled(),
+            "connected": connected_orcid(request.user),
+        },
     }
     return render(request, "claims/owner_manage.html", context)
+
+
+@login_required
+@require_POST
+def owner_orcid_attach(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The owner adds the ORCID iD they signed in with to their record."""
+    researcher = _get_owned_researcher(request, slug)
+    try:
+        orcid = researcher_orcid_attach(researcher_id=researcher.pk, user=request.user)
+    except ClaimError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"ORCID iD {orcid} is on your record.")
+    return redirect(reverse("claims:owner_manage", args=[researcher.slug]) + "#orcid")
 
 
 @login_required
@@ -261,7 +297,7 @@ def moderation_queue_view(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "page": page,
-        "bulk_form": BulkDecisionForm(),
+        "bulk_form": BulkDecisionForm(auto_id="bulk-%s"),
         "pending_flags": pending_work_flags().count(),
     }
     return render(request, "claims/moderation_queue.html", context)
@@ -283,9 +319,10 @@ def moderation_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
         "coauthors": record_coauthors(claim.researcher),
         "competing": competing_claims(claim),
         "events": claim.events.select_related("actor"),
-        "approve_form": DecisionForm(kind=ReasonKind.APPROVE),
-        "reject_form": DecisionForm(kind=ReasonKind.REJECT),
-        "revoke_form": DecisionForm(kind=ReasonKind.REVOKE),
+        # Three forms on one page: each field id carries its form's name ("reject-reason").
+        "approve_form": DecisionForm(kind=ReasonKind.APPROVE, auto_id="approve-%s"),
+        "reject_form": DecisionForm(kind=ReasonKind.REJECT, auto_id="reject-%s"),
+        "revoke_form": DecisionForm(kind=ReasonKind.REVOKE, auto_id="revoke-%s"),
     }
     return render(request, "claims/moderation_detail.html", context)
 
@@ -344,7 +381,8 @@ def moderation_flags(request: HttpRequest) -> HttpResponse:
     context = {
         "flags": pending_work_flags(),
         "decided": decided,
-        "form": DecisionForm(kind=ReasonKind.FLAG),
+        # One dismiss form per flag, each with its own ids: the templates are read once.
+        "reason_templates": list(ReasonTemplate.objects.filter(kind=ReasonKind.FLAG, active=True)),
     }
     return render(request, "claims/moderation_flags.html", context)
 

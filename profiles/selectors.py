@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, JSONField, OuterRef, QuerySet, Subquery
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
-from profiles.models import Follow, Researcher
+from profiles.models import Follow, Institution, Researcher
 from works.models import Work
 
 
@@ -149,3 +151,36 @@ def researcher_works_page(researcher: Researcher, *, number: int) -> WorksPage:
         .newest_first()[start : start + size + 1]
     )
     return WorksPage(works=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def researcher_works_page_or_404(researcher: Researcher, *, number: int) -> WorksPage:
+    """A page of works; a page past the last one is a 404, never an empty list."""
+    page = researcher_works_page(researcher, number=number)
+    if number > 1 and not page.works:
+        raise Http404("No such page of works.")
+    return page
+
+
+@dataclass(frozen=True)
+class InstitutionMatches:
+    query: str
+    institutions: list[Institution]  # the best `limit`, most similar name first
+    total: int  # how many known institutions match in all
+
+
+def institution_search(query: str, *, limit: int = 20) -> InstitutionMatches:
+    """Known institutions whose name contains the query, or with the query as a web domain.
+
+    Two queries, both on indexes (trigram on the name, GIN on the domains): the count and
+    the best `limit` by trigram word similarity.
+    """
+    query = " ".join(query.split())[:200]
+    if not query:
+        return InstitutionMatches(query=query, institutions=[], total=0)
+    matches = Institution.objects.filter(
+        Q(display_name__icontains=query) | Q(domains__contains=[query.casefold()])
+    )
+    best = matches.annotate(similarity=TrigramWordSimilarity(query, "display_name")).order_by(
+        "-similarity", "display_name", "pk"
+    )[:limit]
+    return InstitutionMatches(query=query, institutions=list(best), total=matches.count())

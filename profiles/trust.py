@@ -144,8 +144,14 @@ def _count_advice(scale: LogScale, count: int, noun: str, action: str) -> str:
     )
 
 
-def explain(inputs: TrustInputs, points: dict[str, int]) -> tuple[Contribution, ...]:
-    """The breakdown a visitor reads: what each signal is worth here and how to raise it."""
+def explain(
+    inputs: TrustInputs, points: dict[str, int], *, orcid_sign_in: bool = True
+) -> tuple[Contribution, ...]:
+    """The breakdown a visitor reads: what each signal is worth here and how to raise it.
+
+    Advice names only what this site can do: with no ORCID sign-in configured
+    (`orcid_sign_in=False`) nobody can connect an ORCID iD here, so it says so instead.
+    """
     level = inputs.verification_level
     reasons = {
         "verification": f"Verification L{level}.",
@@ -166,32 +172,45 @@ def explain(inputs: TrustInputs, points: dict[str, int]) -> tuple[Contribution, 
         "topics": f"{_plural(inputs.topics, 'distinct topic')}.",
         "community": f"{_plural(inputs.followers, 'follower')} on BZPEER.",
     }
+    strong = (
+        "signing in with the record's ORCID iD or a verified e-mail on its institution's domain"
+        if orcid_sign_in
+        else "a verified e-mail on its institution's domain"
+    )
     raise_verification = {
-        0: "Add a persistent identifier (an OpenAlex author id or an ORCID iD) to reach L1.",
-        1: "Claim the record and have a moderator approve it (L2); sign in with ORCID for L3.",
-        2: (
-            "Sign in with the matching ORCID iD or verify an e-mail on the institution's "
-            "domain (L3)."
+        0: (
+            "If this is you, claim the record: a moderator's approval makes it L2. "
+            "Imported data with an OpenAlex author id or an ORCID iD would make it L1."
         ),
+        1: f"Claim the record and have a moderator approve it (L2); {strong} makes it L3.",
+        # The level is fixed when the claim is approved, from the evidence at that moment.
+        2: f"L3 needs strong evidence when the claim is approved ({strong}).",
     }
-    identity_advice = []
-    if not inputs.has_orcid:
-        identity_advice.append("add an ORCID iD")
+    owner_can = []
+    if not inputs.has_orcid and orcid_sign_in:
+        owner_can.append("connect an ORCID iD")
     if not inputs.has_affiliation:
-        identity_advice.append("set an affiliation")
+        owner_can.append("set an affiliation")
+    identity_advice = ""
+    if owner_can:
+        who = (
+            "The owner can"
+            if inputs.claim_status == "claimed"
+            else "Once the record is claimed, its owner can"
+        )
+        identity_advice = f"{who} {' and '.join(owner_can)} on their profile page."
+    if not inputs.has_orcid and not orcid_sign_in:
+        identity_advice = (
+            identity_advice + " ORCID sign-in is not configured on this site, so an ORCID iD "
+            "can only come with imported data."
+        ).strip()
     advice = {
         "verification": raise_verification.get(level, ""),
         "claim": {
             "unclaimed": "If this is you, claim the record: approval adds the full points.",
             "pending": "The points come in full once a moderator approves the claim.",
         }.get(inputs.claim_status, ""),
-        "identity": (
-            (identity_advice[0][0].upper() + identity_advice[0][1:])
-            + "".join(f" and {a}" for a in identity_advice[1:])
-            + " (the owner can, once the record is claimed)."
-            if identity_advice
-            else ""
-        ),
+        "identity": identity_advice,
         "publications": _count_advice(
             PUBLICATIONS, inputs.works, "work", "Import or attribute more works"
         ),

@@ -9,11 +9,11 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from profiles.follow_selectors import is_following
-from profiles.forms import ResearcherSearchForm, WorksPageForm
+from profiles.forms import ResearcherSearchForm, works_page_number
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 from profiles.profile_panels import profile_panels
-from profiles.selectors import researcher_profile_queryset, researcher_works_page
+from profiles.selectors import researcher_profile_queryset, researcher_works_page_or_404
 
 
 @require_safe
@@ -33,20 +33,19 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The researcher profile; `?page=N` with HX-Request returns only that page of works."""
-    form = WorksPageForm(request.GET)
-    number = form.cleaned_data["page"] if form.is_valid() and form.cleaned_data["page"] else 1
+    number = works_page_number(request.GET)
     if request.htmx and request.htmx.target == "works-more":
         # Another page of works needs the works only: none of the snapshot's counts.
         researcher = get_object_or_404(Researcher, slug=slug)
         context = {
             "researcher": researcher,
-            "works_page": researcher_works_page(researcher, number=number),
+            "works_page": researcher_works_page_or_404(researcher, number=number),
         }
         return render(request, "profiles/researcher_detail.html#works-page", context)
     researcher = get_object_or_404(researcher_profile_queryset(), slug=slug)
     context = {
         "researcher": researcher,
-        "works_page": researcher_works_page(researcher, number=number),
+        "works_page": researcher_works_page_or_404(researcher, number=number),
         "close_threshold": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
         "is_following": is_following(user=request.user, researcher=researcher),
         **profile_panels(user=request.user, researcher=researcher),  # e.g. the claim panel

@@ -20,7 +20,13 @@ class Institution(models.Model):
     updated_date = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [GinIndex(fields=["domains"], name="institution_domains_gin")]
+        indexes = [
+            GinIndex(fields=["domains"], name="institution_domains_gin"),
+            # The owner's affiliation search ("all known institutions", by any part of the name).
+            GinIndex(
+                fields=["display_name"], name="institution_name_trgm", opclasses=["gin_trgm_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

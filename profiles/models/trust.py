@@ -6,6 +6,7 @@ Written only by `profiles.services.trust` (set-based SQL); read by the profile p
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -100,8 +101,12 @@ class TrustSnapshot(models.Model):
     def breakdown(self) -> TrustResult:
         """The stored points, explained (text from the pure formula, figures from the row)."""
         points = {signal: getattr(self, field) for signal, field in POINT_FIELDS.items()}
+        # Advice about ORCID only where this site offers ORCID sign-in (settings).
+        orcid_sign_in = "orcid" in settings.SOCIALACCOUNT_PROVIDERS
         return TrustResult(
-            score=self.score, tier=self.tier, contributions=explain(self.inputs, points)
+            score=self.score,
+            tier=self.tier,
+            contributions=explain(self.inputs, points, orcid_sign_in=orcid_sign_in),
         )
 
 

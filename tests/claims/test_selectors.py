@@ -54,7 +54,7 @@ def test_it_says_what_cannot_be_checked_on_a_bare_record(claimant):
     assert items["name"].met is True
 
 
-def test_it_checks_orcid_email_domain_of_authorship_institutions_and_name(claimant):
+def test_it_checks_orcid_email_domain_of_authorship_institutions_and_name(claimant, settings):
     uni = InstitutionFactory(domains=["u.example"])
     record = ResearcherFactory(
         display_name="Ada Lovelace", orcid="0000-0001-0000-0001", name_variants=["A. A. Lovelace"]
@@ -63,9 +63,16 @@ def test_it_checks_orcid_email_domain_of_authorship_institutions_and_name(claima
     authorship.institutions.add(uni)
     checklist = evidence_checklist(user=claimant, researcher=record, claimant_name="Ada Byron")
     items = by_key(checklist)
-    assert (items["orcid"].met, items["email"].met, items["name"].met) == (False, False, False)
+    # No ORCID sign-in on this site: the item cannot be met here, and says so.
+    assert (items["orcid"].met, items["email"].met, items["name"].met) == (None, False, False)
+    assert "not configured on this site" in items["orcid"].detail
+    assert not any("ORCID" in step for step in checklist.next_steps)
     assert not checklist.strong
     assert any("u.example" in step for step in checklist.next_steps)
+    settings.SOCIALACCOUNT_PROVIDERS = {"orcid": {}}
+    checklist = evidence_checklist(user=claimant, researcher=record, claimant_name="Ada Byron")
+    assert by_key(checklist)["orcid"].met is False
+    assert any("Connect your ORCID iD" in step for step in checklist.next_steps)
 
     SocialAccount.objects.create(user=claimant, provider="orcid", uid="0000-0001-0000-0001")
     verify_email(claimant, "ada@dept.u.example")

@@ -11,7 +11,7 @@ from claims.services.claims import claim_open
 from claims.services.flags import work_flag_raise
 from profiles.models import ClaimStatus, Researcher
 from tests.claims.conftest import verify_email
-from tests.factories import AuthorshipFactory, InstitutionFactory
+from tests.factories import AuthorshipFactory
 
 LOGIN = reverse("account_login")
 
@@ -294,26 +294,6 @@ def test_only_the_owner_manages_the_record(pending_claim, owner, record, who, st
     assert response.status_code == status
 
 
-def test_the_owner_edits_the_profile_from_known_institutions(owner, record, client):
-    mine = InstitutionFactory(display_name="Analytical University")
-    AuthorshipFactory(researcher=record).institutions.add(mine)
-    unrelated = InstitutionFactory(display_name="Elsewhere College")
-    owner_client = Client()
-    owner_client.force_login(owner)
-    url = reverse("claims:owner_manage", args=[record.slug])
-    page = owner_client.get(url).content.decode()
-    assert "Analytical University" in page and "Elsewhere College" not in page
-    refused = owner_client.post(url, {"headline": "x", "affiliation": unrelated.pk})
-    assert refused.status_code == 200  # the form says the choice is not valid
-    owner_client.post(
-        url, {"headline": "<b>Engines</b>", "affiliation": mine.pk, "open_to_collaborate": "on"}
-    )
-    profile = client.get(reverse("profiles:researcher_detail", args=[record.slug])).content
-    html = profile.decode()
-    assert "&lt;b&gt;Engines&lt;/b&gt;" in html
-    assert "Analytical University" in html and "Open to collaborate" in html
-
-
 @pytest.mark.parametrize("who", ["anonymous", "outsider", "claimant", "moderator"])
 def test_nobody_but_the_owner_flags_works(pending_claim, owner, record, who, request):
     authorship = AuthorshipFactory(researcher=record)
@@ -383,3 +363,56 @@ def test_admin_lists_claims_and_links_to_the_queue(pending_claim, moderator):
     client.force_login(moderator)
     html = client.get(reverse("admin:claims_claim_changelist")).content.decode()
     assert reverse("claims:moderation_detail", args=[pending_claim.pk]) in html
+
+
+# --- what each page says and how it is built (issue 10) -----------------------------------
+
+
+def element_ids(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'\sid="([^"]+)"', html)
+
+
+def test_moderation_forms_have_unique_ids(pending_claim, owner, record, moderator):
+    client = Client()
+    client.force_login(moderator)
+    for claim in (pending_claim, Claim.objects.get(user=owner)):
+        html = client.get(reverse("claims:moderation_detail", args=[claim.pk])).content.decode()
+        ids = element_ids(html)
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for _ in range(2):
+        work_flag_raise(researcher=record, work_id=AuthorshipFactory(researcher=record).work_id,
+                        user=owner)  # fmt: skip
+    for name in ("claims:moderation_flags", "claims:moderation_queue"):
+        ids = element_ids(client.get(reverse(name)).content.decode())
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_an_empty_list_is_a_sentence_not_a_numbered_item(pending_claim, moderator):
+    client = Client()
+    client.force_login(moderator)
+    html = client.get(reverse("claims:moderation_detail", args=[pending_claim.pk])).content.decode()
+    assert "No co-authors in the imported data." in html
+    assert "<li>No co-authors" not in html and "<li>No works" not in html
+
+
+def test_destructive_actions_have_the_destructive_style(pending_claim, owner, record, moderator):
+    client = Client()
+    client.force_login(moderator)
+    html = client.get(reverse("claims:moderation_detail", args=[pending_claim.pk])).content.decode()
+    assert '<button type="submit" class="danger">Reject</button>' in html
+    assert '<button type="submit">Approve</button>' in html
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_a_claimed_record_says_so_and_what_a_visitor_can_do(owner, record, who, request):
+    html = as_user(who, request).get(reverse("profiles:researcher_detail", args=[record.slug]))
+    text = html.content.decode()
+    assert "Claimed by its author." in text
+    assert "Log in to claim" not in text and "Claim this record" not in text
+    if who == "anonymous":
+        assert "collaboration invitation" in text and "log in</a> first" in text
+    else:
+        assert "write to them under “Direct collaboration”" in text
+    assert "owner" not in text.split('id="identity"')[1].split("</section>")[0]  # not who

@@ -60,7 +60,7 @@ def log_in(page, base: str, login: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill('input[name="login"]', login)
     page.fill('input[name="password"]', PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
@@ -88,8 +88,8 @@ def test_sign_up_verify_claim_approve_and_see_it_public(
     page.fill('input[name="username"]', name)
     page.fill('input[name="password1"]', PASSWORD)
     page.fill('input[name="password2"]', PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Verify your e-mail address")).to_be_visible()
 
     # The worker sent the verification mail; follow its link and confirm.
     body = wait_for_mail(mail_dir, address)
@@ -151,7 +151,7 @@ def test_follow_swaps_in_place_and_anonymous_visitors_come_back_after_log_in(
     page.locator("#follow-actions").get_by_role("link", name="Follow researcher").click()
     page.fill('input[name="login"]', name)
     page.fill('input[name="password"]', PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base}/researchers/jiashi-feng/")
 
     page.wait_for_load_state("load")

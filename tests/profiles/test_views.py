@@ -220,3 +220,21 @@ def test_home_search_tolerates_typos_and_returns_a_fragment_to_htmx(client, seed
 def test_home_says_when_nothing_matches(client, seed_researcher):
     html = client.get(reverse("home"), {"q": "zzzzqqqq"}).content.decode()
     assert "No researcher matches that name." in html
+
+
+@pytest.mark.parametrize("page", ["999", "4", "abc", "0", "-1", "2.5"])
+def test_a_page_of_works_that_does_not_exist_is_a_404(client, seed_researcher, page):
+    url = reverse("profiles:researcher_detail", args=["jiashi-feng"])
+    assert client.get(url, {"page": page}).status_code == 404
+    fragment = client.get(url, {"page": page}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="works-more")
+    assert fragment.status_code == 404
+
+
+def test_show_more_is_not_offered_when_the_works_end_on_a_page_boundary(client, db):
+    slug = _big_researcher(works=40, coauthors=1, topics=1)
+    url = reverse("profiles:researcher_detail", args=[slug])
+    assert 'hx-get="?page=2"' in client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count('class="work-title"') == 20
+    assert "Show more" not in second and "?page=3" not in second
+    assert client.get(url, {"page": 3}).status_code == 404

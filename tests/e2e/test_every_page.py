@@ -1,0 +1,172 @@
+"""Every page of the site, as the visitor it is for, at 1280 px and at 375 px.
+
+Each visit takes a full-page screenshot (under tmp/screenshots, or BZPEER_SCREENSHOT_DIR) with
+every <details> opened, and fails on a console error, an uncaught exception, a CSP violation,
+horizontal overflow or a duplicated element id. All problems are reported together.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+
+from claims.models import CollaborationInvite, WorkFlag
+from claims.services.claims import claim_approve, claim_open
+from graph.services import graph_slice_compute, graph_slice_request
+from profiles.models import Researcher
+from profiles.services.trust import trust_recompute
+from tests.conftest import SEED
+from tests.e2e.conftest import SCREENSHOT_DIR, new_page, page_problems, settle, watch
+from tests.factories import (
+    AuthorshipFactory,
+    InstitutionFactory,
+    ResearcherFactory,
+    UserFactory,
+    WorkFactory,
+)
+from works.importers.seed import seed_profile_import
+from works.models import Topic
+from works.topics_derived import derive_topics
+
+pytestmark = pytest.mark.e2e
+
+WIDTHS = (1280, 375)
+
+
+@dataclass(frozen=True)
+class Visit:
+    who: str
+    path: str
+    status: int = 200
+    name: str = ""  # the screenshot's name, when the path holds a one-off key
+
+
+def verified_user(username: str, **extra):
+    user = UserFactory(username=username, **extra)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def build_site() -> tuple[dict[str, object], list[Visit]]:
+    """The seed, a claimed record with a flag and an invitation, a pending claim; the cast."""
+    seed = seed_profile_import(path=SEED).researcher
+    derive_topics()
+    cast = {
+        "anonymous": None,
+        "outsider": verified_user("outsider"),
+        "claimant": verified_user("claimant", first_name="Jiashi", last_name="Feng"),
+        "owner": verified_user("owner"),
+        "moderator": verified_user("moderator", is_staff=True),
+    }
+    institution = InstitutionFactory(display_name="University of Somewhere")
+    ada = ResearcherFactory(
+        display_name="Ada Lovelace", slug="ada-lovelace", openalex_id="A5000000001"
+    )
+    babbage = ResearcherFactory(display_name="Charles Babbage", slug="charles-babbage")
+    for i in range(4):
+        work = WorkFactory(title=f"Notes on the analytical engine, part {i + 1}")
+        AuthorshipFactory(work=work, researcher=ada, position=0)
+        AuthorshipFactory(work=work, researcher=babbage, position=1)
+        work.authorships.filter(researcher=ada).get().institutions.add(institution)
+    owned = claim_open(user=cast["owner"], researcher_id=ada.pk, claimant_name="Ada Lovelace")
+    claim_approve(claim_id=owned.pk, moderator=cast["moderator"])
+    pending = claim_open(user=cast["claimant"], researcher_id=seed.pk, claimant_name="Jiashi Feng")
+    WorkFlag.objects.create(
+        researcher=ada, work=work, raised_by=cast["owner"], note="Written by my namesake."
+    )
+    CollaborationInvite.objects.create(
+        researcher=ada, sender=cast["outsider"], message="Shall we write about engines?"
+    )
+    researchers = list(Researcher.objects.values_list("pk", flat=True))
+    trust_recompute(researcher_ids=researchers)
+    for researcher in Researcher.objects.filter(slug__in=["jiashi-feng", "ada-lovelace"]):
+        graph_slice_request(researcher=researcher)
+        graph_slice_compute(researcher_id=researcher.pk, data_version=researcher.data_version)
+
+    # Account pages reached from a mail: a confirmation key and a password-reset key.
+    unverified = UserFactory(username="newcomer")
+    address = EmailAddress.objects.create(user=unverified, email=unverified.email)
+    confirm_key = EmailConfirmationHMAC(address).key
+    reset_key = f"{user_pk_to_url_str(unverified)}-{default_token_generator.make_token(unverified)}"
+    topic = Topic.objects.filter(works__authorships__researcher=seed).first()
+    assert topic is not None
+
+    visits = [
+        Visit("anonymous", "/"),
+        Visit("anonymous", "/?q=Feng"),
+        Visit("anonymous", "/researchers/jiashi-feng/"),
+        Visit("anonymous", "/researchers/ada-lovelace/"),
+        Visit("anonymous", "/researchers/jiashi-feng/explorer/"),
+        Visit("anonymous", f"/topics/{topic.pk}/"),
+        Visit("anonymous", "/accounts/login/"),
+        Visit("anonymous", "/accounts/signup/"),
+        Visit("anonymous", "/accounts/password/reset/"),
+        Visit("anonymous", "/accounts/password/reset/done/"),
+        Visit("anonymous", f"/accounts/password/reset/key/{reset_key}/", name="password-reset-key"),
+        Visit("anonymous", "/accounts/confirm-email/"),
+        Visit("anonymous", f"/accounts/confirm-email/{confirm_key}/", name="confirm-email-key"),
+        Visit("anonymous", "/no-such-page/", status=404),
+        Visit("outsider", "/"),
+        Visit("outsider", "/researchers/jiashi-feng/"),
+        Visit("outsider", "/researchers/ada-lovelace/"),
+        Visit("outsider", "/researchers/jiashi-feng/claim/"),
+        Visit("outsider", "/following/"),
+        Visit("outsider", "/claims/"),
+        Visit("outsider", "/accounts/email/"),
+        Visit("outsider", "/accounts/password/change/"),
+        Visit("outsider", "/accounts/3rdparty/"),
+        Visit("outsider", "/accounts/logout/"),
+        Visit("claimant", f"/claims/{pending.pk}/"),
+        Visit("claimant", "/researchers/jiashi-feng/"),
+        Visit("owner", "/researchers/ada-lovelace/"),
+        Visit("owner", "/researchers/ada-lovelace/manage/"),
+        Visit("owner", f"/claims/{owned.pk}/"),
+        Visit("moderator", "/moderation/claims/"),
+        Visit("moderator", f"/moderation/claims/{pending.pk}/"),
+        Visit("moderator", f"/moderation/claims/{owned.pk}/"),
+        Visit("moderator", "/moderation/flags/"),
+        Visit("moderator", "/researchers/ada-lovelace/"),
+    ]
+    return cast, visits
+
+
+def shot_name(visit: Visit) -> str:
+    slug = visit.name or re.sub(r"[^a-z0-9]+", "-", visit.path.lower()).strip("-") or "home"
+    return f"{visit.who}-{slug[:80]}.png"
+
+
+def test_every_page_is_clean_at_desktop_and_phone_widths(transactional_db, live_server, browser):
+    cast, visits = build_site()
+    problems: list[str] = []
+    for width in WIDTHS:
+        shots = SCREENSHOT_DIR / str(width)
+        shutil.rmtree(shots, ignore_errors=True)
+        shots.mkdir(parents=True)
+        for who, user in cast.items():
+            mine = [v for v in visits if v.who == who]
+            if not mine:
+                continue
+            page = new_page(browser, width=width, user=user, base_url=live_server.url)
+            seen = watch(page)
+            for visit in mine:
+                response = page.goto(live_server.url + visit.path)
+                assert response is not None
+                settle(page)
+                page.screenshot(path=SCREENSHOT_DIR / str(width) / shot_name(visit), full_page=True)
+                found = seen.take()
+                if visit.status == 404:  # Chromium logs the page's own 404 as an error
+                    found = [p for p in found if "status of 404" not in p]
+                if response.status != visit.status:
+                    found.append(f"answered {response.status}, expected {visit.status}")
+                # What is folded away must fit too (the trust breakdown's table, ...).
+                page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+                found += page_problems(page)
+                problems += [f"{width}px {who} {visit.path}: {p}" for p in found]
+            page.context.close()
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,71 @@
+"""Pages that show the viewer's state are never kept by the browser (Back must not show them
+stale); the 404 and 500 pages are the site's, and the 500 page needs no database."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import ResearcherFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+@pytest.mark.parametrize("name", ["home", "profile", "explorer"])
+def test_pages_that_depend_on_the_viewer_are_not_stored(who, name):
+    researcher = ResearcherFactory(slug="ada")
+    client = Client()
+    if who == "outsider":
+        client.force_login(UserFactory(username="outsider"))
+    url = {
+        "home": reverse("home"),
+        "profile": reverse("profiles:researcher_detail", args=[researcher.slug]),
+        "explorer": reverse("graph:explorer", args=[researcher.slug]),
+    }[name]
+    response = client.get(url)
+    assert response.status_code == 200
+    cache_control = {p.strip() for p in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= cache_control
+
+
+def test_static_files_keep_their_own_caching(client):
+    response = client.get("/static/css/site.css")
+    assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_the_404_page_is_in_the_site_layout_with_a_way_home_and_a_search(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'class="site-header"' in html and "There is nothing at this address" in html
+    assert "/no-such-page/" in html
+    assert f'href="{reverse("home")}"' in html
+    assert 'role="search"' in html and 'name="q"' in html
+    assert "Not Found" not in html
+
+
+@pytest.fixture
+def database_down(transactional_db):
+    """Point Django's connection at a port where no PostgreSQL listens (a real refusal)."""
+    settings_dict = connection.settings_dict
+    saved = {key: settings_dict[key] for key in ("HOST", "PORT")}
+    connection.close()
+    settings_dict.update(HOST="127.0.0.1", PORT="9")
+    try:
+        yield
+    finally:
+        connection.close()
+        settings_dict.update(saved)
+
+
+def test_the_500_page_renders_in_the_site_layout_without_the_database(database_down):
+    client = Client(raise_request_exception=False)
+    response = client.get("/researchers/anyone/")  # the view needs the database: it fails
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert 'class="site-header"' in html and "Something went wrong on our side" in html
+    assert f'href="{reverse("home")}"' in html and 'role="search"' in html
+    assert "Log out" not in html  # no guess about who is asking
