@@ -6,6 +6,7 @@ from django.http import Http404, QueryDict
 
 class ResearcherSearchForm(forms.Form):
     q = forms.CharField(label="Find a researcher", max_length=200, strip=True)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
 
 
 class WorksPageForm(forms.Form):

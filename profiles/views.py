@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -13,17 +13,22 @@ from profiles.forms import ResearcherSearchForm, works_page_number
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 from profiles.profile_panels import profile_panels
+from profiles.search import researcher_search
 from profiles.selectors import researcher_profile_queryset, researcher_works_page_or_404
 
 
 @require_safe
 @vary_on_headers("HX-Request")
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    """Search researchers by name."""
+    """Search researchers by name: ranked, counted, paged (profiles.search)."""
     form = ResearcherSearchForm(request.GET or None)
-    results: list[Researcher] = []
+    results = None
+    if form.is_bound and "page" in form.errors:
+        raise Http404("No such page of results.")
     if form.is_valid():
-        results = list(Researcher.objects.search(form.cleaned_data["q"])[:50])
+        results = researcher_search(form.cleaned_data["q"], number=form.cleaned_data["page"] or 1)
+        if results.number > results.num_pages:
+            raise Http404("No such page of results.")
     context = {"form": form, "results": results, "searched": form.is_bound}
     template = "home.html#search-results" if request.htmx else "home.html"
     return render(request, template, context)

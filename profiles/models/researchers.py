@@ -58,6 +58,17 @@ class ClaimStatus(models.TextChoices):
     CLAIMED = "claimed", "Claimed"
 
 
+class NameWords(models.Func):
+    """The lower-case words of a name, as an array ("Wang, Y." → {wang, y}).
+
+    The same expression is indexed (GIN, `researcher_name_words`), so "every query word is a
+    whole word of the name" (`@>`) is an index lookup whatever the length of the words.
+    """
+
+    template = "regexp_split_to_array(lower(%(expressions)s), '[^[:alnum:]]+')"
+    output_field = ArrayField(models.TextField())
+
+
 class ResearcherQuerySet(models.QuerySet["Researcher"]):
     def search(self, query: str) -> ResearcherQuerySet:
         """Trigram similarity on the display name, best match first (pg_trgm)."""
@@ -122,6 +133,7 @@ class Researcher(models.Model):
                 fields=["display_name"], name="researcher_name_trgm", opclasses=["gin_trgm_ops"]
             ),
             models.Index(Lower("display_name"), name="researcher_name_lower"),
+            GinIndex(NameWords("display_name"), name="researcher_name_words"),
         ]
 
     def __str__(self) -> str:

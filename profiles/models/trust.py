@@ -61,6 +61,9 @@ class TrustSnapshot(models.Model):
     computed_at = models.DateTimeField()  # last time the worker computed it
     changed_at = models.DateTimeField()  # last time the score changed
     history = models.JSONField(default=list, blank=True)  # [{"score", "tier", "at"}], newest first
+    # Not a trust input: the researcher's most frequent topics ([{"id", "name", "works"}]),
+    # computed in the same pass so search results show them without counting works.
+    top_topics = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

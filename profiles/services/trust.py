@@ -81,8 +81,9 @@ POINT_COLUMNS = list(POINTS_SQL)
 TARGET = "profiles_trustsnapshot"
 UPDATED_COLUMNS = ", ".join(
     f"{c} = EXCLUDED.{c}"
-    for c in ["score", "tier", "formula_version", *INPUT_COLUMNS, *POINT_COLUMNS]
+    for c in ["score", "tier", "formula_version", *INPUT_COLUMNS, *POINT_COLUMNS, "top_topics"]
 )
+TOP_TOPICS = 3  # kept with each snapshot, for search results
 
 # {researchers} is a WHERE condition on profiles_researcher r (an id range or an id array).
 RECOMPUTE_SQL = f"""
@@ -99,22 +100,40 @@ followers AS (
     SELECT f.researcher_id, count(*) AS n
     FROM profiles_follow f JOIN r ON r.id = f.researcher_id GROUP BY f.researcher_id
 ),
-topics AS (
-    SELECT a.researcher_id, count(DISTINCT wt.topic_id) AS n
+topic_works AS (
+    SELECT a.researcher_id, wt.topic_id, count(*) AS n
     FROM works_authorship a JOIN r ON r.id = a.researcher_id
     JOIN works_worktopic wt ON wt.work_id = a.work_id
-    GROUP BY a.researcher_id
+    GROUP BY a.researcher_id, wt.topic_id
+),
+topics AS (SELECT researcher_id, count(*) AS n FROM topic_works GROUP BY researcher_id),
+-- The researcher's most frequent topics, kept with the snapshot so a search result can show
+-- them without counting a record's works on the page.
+top_topics AS (
+    SELECT ranked.researcher_id,
+           jsonb_agg(jsonb_build_object('id', ranked.topic_id, 'name', ranked.name, 'works', ranked.n)
+                     ORDER BY ranked.n DESC, ranked.name) AS top
+    FROM (
+        SELECT tw.researcher_id, tw.topic_id, tw.n, t.display_name AS name,
+               row_number() OVER (PARTITION BY tw.researcher_id
+                                  ORDER BY tw.n DESC, t.display_name) AS rank
+        FROM topic_works tw JOIN works_topic t ON t.id = tw.topic_id
+    ) ranked
+    WHERE ranked.rank <= %(top_topics)s
+    GROUP BY ranked.researcher_id
 ),
 pairs AS ({close_collaborator_pairs_sql(within="r", min_shared="%(min_shared)s")}),
 close AS (SELECT researcher_id, count(*) AS n FROM pairs GROUP BY researcher_id),
 i AS (
     SELECT r.*, coalesce(works.n, 0) AS works_count, coalesce(followers.n, 0) AS followers_count,
-           coalesce(topics.n, 0) AS topics_count, coalesce(close.n, 0) AS close_collaborators_count
+           coalesce(topics.n, 0) AS topics_count, coalesce(close.n, 0) AS close_collaborators_count,
+           coalesce(top_topics.top, '[]'::jsonb) AS top_topics
     FROM r
     LEFT JOIN works ON works.researcher_id = r.id
     LEFT JOIN followers ON followers.researcher_id = r.id
     LEFT JOIN topics ON topics.researcher_id = r.id
     LEFT JOIN close ON close.researcher_id = r.id
+    LEFT JOIN top_topics ON top_topics.researcher_id = r.id
 ),
 scored AS (
     SELECT i.*, {", ".join(f"{sql} AS {name}" for name, sql in POINTS_SQL.items())}
@@ -123,10 +142,10 @@ scored AS (
 totals AS (SELECT scored.*, ({" + ".join(POINT_COLUMNS)}) AS score FROM scored)
 INSERT INTO {TARGET} (
     researcher_id, score, tier, formula_version, {", ".join(INPUT_COLUMNS)},
-    {", ".join(POINT_COLUMNS)}, computed_at, changed_at, history
+    {", ".join(POINT_COLUMNS)}, top_topics, computed_at, changed_at, history
 )
 SELECT id, score, {_tier_sql("score")}, %(formula_version)s, {", ".join(INPUT_COLUMNS)},
-       {", ".join(POINT_COLUMNS)}, %(now)s, %(now)s, '[]'::jsonb
+       {", ".join(POINT_COLUMNS)}, top_topics, %(now)s, %(now)s, '[]'::jsonb
 FROM totals
 ON CONFLICT (researcher_id) DO UPDATE SET
     {UPDATED_COLUMNS},
@@ -156,6 +175,7 @@ def _execute(condition: str, params: dict[str, Any]) -> int:
                 "formula_version": FORMULA_VERSION,
                 "now": timezone.now(),
                 "history_slice": f"$[0 to {length - 1}]",
+                "top_topics": TOP_TOPICS,
             },
         )
         return int(cursor.rowcount)
