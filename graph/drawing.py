@@ -19,7 +19,7 @@ from graph.nodes import KIND_LABELS, KIND_SHAPES, NODE_KINDS, edge_sentence
 # The format of a stored payload. Bump it whenever the layout, the geometry, the wording
 # (graph.nodes) or the keys the templates read change: slices stored under another version are
 # never served, and are rebuilt on the next request or precompute.
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2  # 2: labels placed without overlap (label_x/label_y/label_anchor/label_font)
 
 COMMUNITY_COLOURS = 8  # community outlines cycle through this many CSS classes
 
@@ -81,8 +81,92 @@ def shape_points(kind: str, x: float, y: float, size: float) -> str:
     return " ".join(f"{x + dx * scale:.2f},{y + dy * scale:.2f}" for dx, dy in corners)
 
 
+# Label geometry, in user units per unit of font size: a conservative average glyph width and
+# the text box around the baseline (as Chromium's getBBox reports it for sans-serif fonts).
+CHAR_WIDTH = 0.62
+ASCENT = 1.0
+DESCENT = 0.3
+SHORT_LABEL = 16  # the shorter form tried when the full label does not fit anywhere
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def label_box(anchor: str, x: float, baseline: float, text: str, font: float) -> Box:
+    width = len(text) * font * CHAR_WIDTH
+    left = {"middle": x - width / 2, "start": x, "end": x - width}[anchor]
+    return (left, baseline - ASCENT * font, left + width, baseline + DESCENT * font)
+
+
+def boxes_overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def label_spots(node: dict[str, Any], font: float) -> list[tuple[str, float, float]]:
+    """Where a node's label may go: below, above, right, left of its shape."""
+    x, y, r = node["x"], node["y"], node["r"] * 1.25  # the widest shape (a diamond) included
+    gap = font * 0.25
+    return [
+        ("middle", x, y + r + gap + ASCENT * font),
+        ("middle", x, y - r - gap - DESCENT * font),
+        ("start", x + r + gap, y + 0.35 * font),
+        ("end", x - r - gap, y + 0.35 * font),
+    ]
+
+
+def place_labels(
+    nodes: list[dict[str, Any]], *, font: float, size: float, limit: int | None = None
+) -> None:
+    """Give each node a label position where it overlaps no other label and no node.
+
+    Most important first (the order of `nodes`): each tries its full label then a shorter one
+    at each spot; a node whose label fits nowhere (or past `limit`) keeps it hidden, shown when
+    the node is hovered or focused. Sets labelled, short_label, label_x, label_y, label_anchor.
+    """
+    shapes = {
+        n["id"]: (n["x"] - n["r"] * 1.25, n["y"] - n["r"] * 1.25, n["x"] + n["r"] * 1.25,
+                  n["y"] + n["r"] * 1.25)
+        for n in nodes
+    }  # fmt: skip
+    placed: list[Box] = []
+    for rank, node in enumerate(nodes):
+        node["labelled"] = False
+        anchor, lx, ly = label_spots(node, font)[0]
+        node.update(label_anchor=anchor, label_x=round(lx, 2), label_y=round(ly, 2))
+        if limit is not None and rank >= limit:
+            continue
+        others = [box for key, box in shapes.items() if key != node["id"]]
+        for text in dict.fromkeys([node["short_label"], _shorten(node["label"], SHORT_LABEL)]):
+            spot = next(
+                (
+                    (anchor, lx, ly, box)
+                    for anchor, lx, ly in label_spots(node, font)
+                    for box in [label_box(anchor, lx, ly, text, font)]
+                    if box[0] >= 0 and box[1] >= 0 and box[2] <= size and box[3] <= size
+                    and not any(boxes_overlap(box, p) for p in placed)
+                    and not any(boxes_overlap(box, o) for o in others)
+                ),
+                None,
+            )  # fmt: skip
+            if spot is not None:
+                anchor, lx, ly, box = spot
+                placed.append(box)
+                node.update(
+                    labelled=True,
+                    short_label=text,
+                    label_anchor=anchor,
+                    label_x=round(lx, 2),
+                    label_y=round(ly, 2),
+                )
+                break
+
+
 def slice_payload(
-    graph: nx.Graph, *, size: float = 100.0, node_size: float = 1.8, label_top: int | None = 12
+    graph: nx.Graph,
+    *,
+    size: float = 100.0,
+    node_size: float = 1.8,
+    label_top: int | None = None,
+    label_font: float | None = None,
 ) -> dict[str, Any]:
     """What the templates and exports need: nodes (centre first, then by rank) with positions
     and shapes, edges with their reasons and sentences, communities and totals."""
@@ -114,7 +198,6 @@ def slice_payload(
             "x": x,
             "y": y,
             "r": round(radius, 2),
-            "label_y": round(y - radius - node_size * 0.4, 2),
             "points": shape_points(data["kind"], x, y, radius),
         }
     edges = []
@@ -146,15 +229,16 @@ def slice_payload(
         )
     )
     ordered = sorted(nodes.values(), key=lambda n: (not n["center"], -n["score"], n["label"]))
-    for rank, n in enumerate(ordered):
-        # Only the nearest nodes carry a label on the picture; every node has its hover
-        # title and its line in the text list.
-        n["labelled"] = label_top is None or rank < label_top
+    # Labels where they fit, nearest nodes first; every node also has its hover title, its
+    # label on hover and focus, and its line in the text list.
+    font = label_font or size * 0.032
+    place_labels(ordered, font=font, size=size, limit=label_top)
     groups: dict[int, list[str]] = {}
     for n in ordered:
         groups.setdefault(n["community"], []).append(n["label"])
     return {
         "center": center,
+        "label_font": round(font, 2),
         "nodes": ordered,
         "edges": edges,
         "communities": [

@@ -154,7 +154,7 @@ def explorer_context(state: ExplorerState) -> dict[str, Any] | None:
     if inputs is None:
         return None
     payload = slice_payload(
-        explorer_graph(inputs, hidden=state.hidden), size=CANVAS, node_size=13, label_top=None
+        explorer_graph(inputs, hidden=state.hidden), size=CANVAS, node_size=13, label_font=20
     )
     opened = {state.focus, *state.opened}
     by_id = {}
@@ -178,6 +178,9 @@ def explorer_context(state: ExplorerState) -> dict[str, Any] | None:
                 for e in payload["edges"]
                 if selected["id"] in (e["source"], e["target"])
             ],
+            # Expanded (not the focus) yet it brought no node that is not shown anyway.
+            "added_nothing": selected["id"] in state.opened
+            and not (inputs.added_by.get(selected["id"], set()) & set(by_id)),
         }
     return {
         "state": state,
@@ -206,7 +209,12 @@ def explorer_context(state: ExplorerState) -> dict[str, Any] | None:
         "can_zoom_in": state.zoom < MAX_ZOOM,
         "can_zoom_out": state.zoom > 0,
         "results": [
-            {"node": n, "add_url": state.expand(n.id), "present": n.id in by_id}
+            {
+                "node": n,
+                "add_url": state.expand(n.id),
+                "select_url": state.select(n.id),
+                "present": n.id in by_id,
+            }
             for n in search_nodes(state.query)
         ]
         if state.query

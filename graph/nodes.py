@@ -57,6 +57,9 @@ class SliceInputs:
     edges: list[Edge] = field(default_factory=list)
     # How many candidates of each type exist in the corpus (for "24 of 5,000 co-authors").
     totals: dict[str, int] = field(default_factory=dict)
+    # Explorer: the nodes each expanded node brought that neither the focus nor another
+    # expanded node brought (empty: expanding it added nothing).
+    added_by: dict[str, set[str]] = field(default_factory=dict)
 
 
 def plural(n: int, word: str) -> str:

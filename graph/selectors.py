@@ -32,7 +32,8 @@ from graph.nodes import (
     why_coauthor,
     why_topic,
 )
-from profiles.models import Institution, Researcher
+from profiles.models import Institution
+from profiles.search import fold, prefix_only_matches, search_terms, whole_word_matches
 from works.models import Topic, Work
 
 NEIGHBOURS_EACH = 8  # neighbours of each type one expansion adds, at most
@@ -171,6 +172,7 @@ def explorer_inputs(
         "institution": set(),
     }
     edges: list[Edge] = []
+    brought: dict[str, set[str]] = {}
     for value in [focus, *opened]:
         parsed = parse_node_id(value)
         if parsed is None:
@@ -180,6 +182,7 @@ def explorer_inputs(
         found, found_edges = NEIGHBOURHOODS[kind](pk, each)
         for k, v in found.items():
             ids[k].update(v)
+        brought[value] = {node_id(k, p) for k, v in found.items() for p in v}
         edges += found_edges
     nodes: dict[str, Node] = {}
     for kind, pks in ids.items():
@@ -195,16 +198,44 @@ def explorer_inputs(
         present["person"], present["paper"], present["topic"], present["institution"], labels
     )
     center = nodes.pop(focus)
-    return SliceInputs(center=center, nodes=list(nodes.values()), edges=edges)
+    anchors = {focus, *opened}
+    added_by = {
+        value: mine
+        - anchors
+        - set().union(*(other for key, other in brought.items() if key != value))
+        for value, mine in brought.items()
+        if value != focus
+    }
+    return SliceInputs(center=center, nodes=list(nodes.values()), edges=edges, added_by=added_by)
+
+
+def match_quality(label: str, terms: list[str]) -> int:
+    """0: every query word is a whole word of the label; 1: every one starts a word; 2: less."""
+    words = fold(label).replace("-", " ").split()
+    words = ["".join(c for c in w if c.isalnum()) for w in words]
+    folded = [fold(t) for t in terms]
+    if all(t in words for t in folded):
+        return 0
+    if all(any(w.startswith(t) for w in words) for t in folded):
+        return 1
+    return 2
 
 
 def search_nodes(query: str, each: int = 5) -> list[Node]:
-    """People, papers, topics and institutions whose name matches, a few of each."""
+    """People, papers, topics and institutions whose name matches, a few of each, best match
+    first whatever the type: a label where every query word is a whole word ("pooling" in
+    "Strip Pooling: …") before one where the words only start words or occur inside them.
+    People match as on the home search (every word starts a word of the name), never by a
+    loose resemblance of the whole name."""
     query = query.strip()
-    if len(query) < 2:
+    terms = search_terms(query)
+    if len(query) < 2 or not terms:
         return []
     found: list[Node] = []
-    for r in Researcher.objects.search(query).select_related("affiliation")[:each]:
+    people = list(whole_word_matches(terms).select_related("affiliation")[:each])
+    if len(people) < each:
+        people += prefix_only_matches(terms).select_related("affiliation")[: each - len(people)]
+    for r in people:
         found.append(
             Node(
                 node_id("person", r.pk),
@@ -227,4 +258,5 @@ def search_nodes(query: str, each: int = 5) -> list[Node]:
         :each
     ]:
         found.append(Node(node_id("institution", i.pk), "institution", i.display_name))
-    return found
+    # Stable: within one quality, people, papers, topics, institutions as fetched.
+    return sorted(found, key=lambda node: match_quality(node.label, terms))

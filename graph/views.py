@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -11,7 +15,7 @@ from graph.algorithms import SliceCaps
 from graph.explorer import ExplorerForm, ExplorerState, explorer_context
 from graph.exports import slice_graphml, slice_json
 from graph.models import GraphSlice, SliceStatus
-from graph.nodes import node_id
+from graph.nodes import node_id, parse_node_id
 from graph.services import (
     current_graph_slice,
     graph_slice_is_stale,
@@ -30,6 +34,8 @@ def graph_slice(request: HttpRequest, slug: str) -> HttpResponse:
         current = graph_slice_retry(researcher=researcher)
     else:
         current = graph_slice_request(researcher=researcher)
+    if current.status == SliceStatus.READY and current.payload:
+        _link_nodes(current.payload, researcher)
     context = {
         "researcher": researcher,
         "graph_slice": current,
@@ -37,6 +43,29 @@ def graph_slice(request: HttpRequest, slug: str) -> HttpResponse:
         "caps": SliceCaps(),
     }
     return render(request, "graph/_slice.html", context)
+
+
+def _link_nodes(payload: dict[str, Any], researcher: Researcher) -> None:
+    """Each node of the drawn slice links to its page: a person's profile, a topic's page;
+    papers and institutions (no page of their own yet) and the centre to the full explorer,
+    focused on them. Not stored in the payload: URLs are the site's, not the slice's."""
+    explorer = reverse("graph:explorer", args=[researcher.slug])
+    for node in payload["nodes"]:
+        parsed = parse_node_id(node["id"])
+        if parsed is None:
+            continue
+        kind, pk = parsed
+        if node["center"]:
+            node["href"], node["href_label"] = explorer, "open the full explorer"
+        elif kind == "person" and node.get("slug"):
+            node["href"] = reverse("profiles:researcher_detail", args=[node["slug"]])
+            node["href_label"] = "open the profile"
+        elif kind == "topic":
+            node["href"] = reverse("works:topic_detail", args=[pk])
+            node["href_label"] = "open the topic page"
+        else:
+            node["href"] = f"{explorer}?{urlencode({'focus': node['id'], 'selected': node['id']})}"
+            node["href_label"] = "explore it in the full explorer"
 
 
 def _ready_slice(slug: str) -> tuple[Researcher, GraphSlice]:

@@ -28,9 +28,11 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, transaction
-from django.db.models import OrderBy, QuerySet
+from django.db.models import OrderBy, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, Lower, Upper
 from django.db.models.lookups import Exact
 
@@ -140,9 +142,16 @@ def _with_page_figures(queryset: QuerySet[Researcher]) -> QuerySet[Researcher]:
     return queryset.select_related("affiliation", "trust_snapshot")
 
 
+def every_word(terms: list[str]) -> DataContains:
+    """The name's words include every term (`@>`): one GIN lookup (researcher_name_words)."""
+    return DataContains(
+        NameWords("display_name"), Value(terms, output_field=ArrayField(TextField()))
+    )
+
+
 def whole_word_matches(terms: list[str]) -> QuerySet[Researcher]:
-    """Every term is a whole word of the name: one GIN lookup (researcher_name_words)."""
-    return Researcher.objects.alias(words=NameWords("display_name")).filter(words__contains=terms)
+    """Every term is a whole word of the name."""
+    return Researcher.objects.filter(every_word(terms))
 
 
 def prefix_only_matches(terms: list[str]) -> QuerySet[Researcher]:
@@ -153,12 +162,12 @@ def prefix_only_matches(terms: list[str]) -> QuerySet[Researcher]:
     """
     if any(len(term) == 1 for term in terms):
         return Researcher.objects.none()
-    matches = Researcher.objects.alias(words=NameWords("display_name"))
+    matches = Researcher.objects.all()
     for term in terms:
         # PostgreSQL's \m: the term starts a word; pg_trgm serves the regex from its index
         # when the term has three letters or more.
         matches = matches.filter(display_name__iregex=r"\m" + term)
-    return matches.exclude(words__contains=terms)
+    return matches.exclude(every_word(terms))
 
 
 def researcher_search(query: str, *, number: int = 1) -> SearchResults[Researcher]:

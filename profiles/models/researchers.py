@@ -70,18 +70,7 @@ class NameWords(models.Func):
 
 
 class ResearcherQuerySet(models.QuerySet["Researcher"]):
-    def search(self, query: str) -> ResearcherQuerySet:
-        """Trigram similarity on the display name, best match first (pg_trgm)."""
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
-        query = query.strip()
-        if not query:
-            return self.none()
-        return (
-            self.annotate(similarity=TrigramWordSimilarity(query, "display_name"))
-            .filter(similarity__gte=0.3)
-            .order_by("-similarity", "display_name", "pk")
-        )
+    """Reads by name live in profiles.search (ranked, counted, with a looser pass)."""
 
 
 class Researcher(models.Model):

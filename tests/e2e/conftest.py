@@ -3,7 +3,8 @@
 One browser for the whole session (and pytest-django's one live server); each test gets a
 fresh context. `watch(page)` collects what a careful visitor would call broken — console
 errors, uncaught exceptions, Content-Security-Policy violations — and `page_problems(page)`
-adds what only a laid-out page shows: horizontal overflow and duplicate element ids.
+adds what only a laid-out page shows: horizontal overflow, duplicate element ids and graph
+labels that overlap.
 """
 
 from __future__ import annotations
@@ -54,6 +55,21 @@ LAYOUT_PROBLEMS = """
           ? "." + el.className.split(" ")[0] : ""));
     problems.push(`horizontal overflow: scrollWidth ${root.scrollWidth}`
       + ` > ${root.clientWidth} (${wide.join(", ")})`);
+  }
+  // Graph pictures: no two visible labels may overlap (boxes in the picture's own units).
+  for (const svg of document.querySelectorAll("svg.graph")) {
+    const labels = [...svg.querySelectorAll("text")]
+      .filter((t) => getComputedStyle(t).display !== "none")
+      .map((t) => ({ text: t.textContent, box: t.getBBox() }));
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const a = labels[i].box, b = labels[j].box;
+        if (a.x < b.x + b.width && b.x < a.x + a.width
+            && a.y < b.y + b.height && b.y < a.y + a.height) {
+          problems.push(`graph labels overlap: "${labels[i].text}" and "${labels[j].text}"`);
+        }
+      }
+    }
   }
   const seen = new Map();
   for (const el of document.querySelectorAll("[id]")) {

@@ -18,7 +18,8 @@ from allauth.account.utils import user_pk_to_url_str
 
 from claims.models import CollaborationInvite, WorkFlag
 from claims.services.claims import claim_approve, claim_open
-from graph.services import graph_slice_compute, graph_slice_request
+from graph.compute import graph_slice_compute
+from graph.services import graph_slice_request
 from profiles.models import Researcher
 from profiles.services.trust import trust_recompute
 from tests.conftest import SEED

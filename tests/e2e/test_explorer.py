@@ -91,7 +91,8 @@ def test_expand_recentre_filter_and_pan(live_server, page, corpus):
     # Search and add: Ada comes back via the search box.
     page.locator("#explorer-q").fill("Ada Centre")
     page.keyboard.press("Enter")
-    page.get_by_role("link", name="Add to graph").first.click()
+    # Ada is on the graph already: the result offers to select her, not to add her again.
+    page.get_by_role("link", name="Select it").first.click()
     expect(page.locator("#details-heading")).to_have_text("Ada Centre")
 
     assert len(documents) == 2, documents  # no page was reloaded

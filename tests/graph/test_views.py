@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -261,10 +262,47 @@ def test_zoom_and_pan_change_the_view_box(client, researcher):
 
 
 def test_search_offers_nodes_to_add(client, researcher):
-    html = client.get(explorer_url(researcher, q="Co 2")).content.decode()
+    stranger = ResearcherFactory(display_name="Stranger Danger")
+    html = client.get(explorer_url(researcher, q="Stranger")).content.decode()
     assert "Search results for" in html and "Add to graph" in html
-    added = f"person:{co_author('Co 2').pk}"
-    assert f"open={added.replace(':', '%3A')}" in html
+    assert f"open=person%3A{stranger.pk}" in html
+
+
+def test_a_node_already_on_the_graph_is_selected_not_added(client, researcher):
+    on_graph = co_author("Co 2")
+    html = client.get(explorer_url(researcher, q="Co 2")).content.decode()
+    results = html.split('id="results-heading"')[1].split("</section>")[0]
+    assert "(on the graph)" in results and "Select it" in results
+    assert "Add to graph" not in results
+    assert f"selected=person%3A{on_graph.pk}" in results
+    assert f"open=person%3A{on_graph.pk}" not in results
+
+
+def test_search_puts_the_matching_paper_before_people_who_only_look_alike(client, researcher):
+    ResearcherFactory(display_name="Poling Li")
+    ResearcherFactory(display_name="Paula Poolman")
+    WorkFactory(title="Strip Pooling: Rethinking Spatial Pooling for Scene Parsing")
+    html = client.get(explorer_url(researcher, q="pooling")).content.decode()
+    results = html.split('id="results-heading"')[1].split("</section>")[0]
+    items = re.findall(r"<li>(.*?)</li>", results, re.S)
+    assert "Strip Pooling" in items[0]
+    assert "Poling Li" not in results
+
+
+def test_expanding_a_node_that_adds_nothing_says_so(client, researcher):
+    lone = co_author("Co 1")  # a co-author with no other work: nothing beyond the researcher
+    node = f"person:{lone.pk}"
+    html = client.get(explorer_url(researcher, selected=node, open=node)).content.decode()
+    assert "Expanding it added nothing new" in html
+    far = ResearcherFactory(display_name="Far Away")
+    work = WorkFactory()
+    AuthorshipFactory(work=work, researcher=lone, position=0)
+    AuthorshipFactory(work=work, researcher=far, position=1)
+    html = client.get(explorer_url(researcher, selected=node, open=node)).content.decode()
+    assert "Far Away" in html and "Expanding it added nothing new" not in html
+    # Selected but not expanded: nothing to report.
+    plain = client.get(explorer_url(researcher, selected=node)).content.decode()
+    assert "added nothing" not in plain
 
 
 def test_an_unknown_node_is_404_and_nonsense_is_ignored(client, researcher):
