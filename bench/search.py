@@ -24,6 +24,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +131,7 @@ def make_corpus(url: str, researchers: int, seed: int) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-def time_it(fn, repeat: int) -> list[float]:
+def time_it(fn: Callable[[], object], repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -187,9 +189,9 @@ def main() -> None:
         for kind, queries in QUERIES.items():
             for query in queries:
                 results = researcher_search(query)
-                first = time_it(lambda q=query: researcher_search(q), args.repeat)
-                later = time_it(lambda q=query: researcher_search(q, number=2), args.repeat)
-                page = time_it(lambda q=query: client.get("/", {"q": q}), args.repeat)
+                first = time_it(partial(researcher_search, query), args.repeat)
+                later = time_it(partial(researcher_search, query, number=2), args.repeat)
+                page = time_it(partial(client.get, "/", {"q": query}), args.repeat)
                 with CaptureQueriesContext(connection) as queries_run:
                     client.get("/", {"q": query})
                 total = f"{'>' if results.total_capped else ''}{results.total}"

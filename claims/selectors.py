@@ -334,7 +334,7 @@ def connected_orcid(user: Any) -> str:
         .values_list("uid", flat=True)
         .first()
     )
-    return normalise_orcid(uid) if uid else ""
+    return (orcid_normalise(uid) or "") if uid else ""
 
 
 def owner_affiliation_choices(*, researcher: Researcher, user: Any) -> QuerySet[Institution]:

@@ -111,7 +111,8 @@ topics AS (SELECT researcher_id, count(*) AS n FROM topic_works GROUP BY researc
 -- them without counting a record's works on the page.
 top_topics AS (
     SELECT ranked.researcher_id,
-           jsonb_agg(jsonb_build_object('id', ranked.topic_id, 'name', ranked.name, 'works', ranked.n)
+           jsonb_agg(jsonb_build_object('id', ranked.topic_id, 'name', ranked.name,
+                                        'works', ranked.n)
                      ORDER BY ranked.n DESC, ranked.name) AS top
     FROM (
         SELECT tw.researcher_id, tw.topic_id, tw.n, t.display_name AS name,
