@@ -154,7 +154,7 @@ def explorer_context(state: ExplorerState) -> dict[str, Any] | None:
     if inputs is None:
         return None
     payload = slice_payload(
-        explorer_graph(inputs, hidden=state.hidden), size=CANVAS, node_size=13, label_font=20
+        explorer_graph(inputs, hidden=state.hidden), size=CANVAS, node_size=13, label_font=26
     )
     opened = {state.focus, *state.opened}
     by_id = {}

@@ -31,8 +31,15 @@ def test_pages_that_depend_on_the_viewer_are_not_stored(who, name):
     assert {"private", "no-store"} <= cache_control
 
 
-def test_static_files_keep_their_own_caching(client):
-    response = client.get("/static/css/site.css")
+def test_a_response_that_does_not_depend_on_the_viewer_is_left_alone(client):
+    from graph.compute import graph_slice_compute
+    from graph.services import graph_slice_request
+
+    researcher = ResearcherFactory(slug="ada")
+    graph_slice_request(researcher=researcher)
+    graph_slice_compute(researcher_id=researcher.pk, data_version=researcher.data_version)
+    response = client.get(reverse("graph:slice_json", args=[researcher.slug]))
+    assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
 
 
