@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.text import slugify
 
 from profiles.models import Institution, Researcher
 
@@ -84,10 +86,35 @@ class Work(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(title=""), name="work_title_not_empty"),
         ]
-        indexes = [models.Index(fields=["publication_year"], name="work_year_idx")]
+        indexes = [
+            models.Index(fields=["publication_year"], name="work_year_idx"),
+            # The orders of a work's citing works (and of venue pages): walked from the top
+            # with a LIMIT, so a work cited 50,000 times never sorts all its citers.
+            models.Index(
+                models.F("publication_year").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="work_newest",
+            ),
+            models.Index(
+                models.F("cited_by_count").desc(), models.F("id").desc(), name="work_most_cited"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("works:work_detail", kwargs={"work_id": self.pk, "slug": self.slug})
+
+    @property
+    def slug(self) -> str:
+        """A readable URL part from the title; never stored, so a changed title moves it
+        and the old URL redirects (the id is what identifies the work)."""
+        return slugify(self.title)[:80].strip("-") or "work"
+
+    @property
+    def arxiv_pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else ""
 
     @property
     def doi_url(self) -> str:

@@ -32,7 +32,7 @@ from tests.factories import (
     WorkFactory,
 )
 from works.importers.seed import seed_profile_import
-from works.models import Topic
+from works.models import Topic, Work
 from works.topics_derived import derive_topics
 
 pytestmark = pytest.mark.e2e
@@ -97,6 +97,9 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
     reset_key = f"{user_pk_to_url_str(unverified)}-{default_token_generator.make_token(unverified)}"
     topic = Topic.objects.filter(works__authorships__researcher=seed).first()
     assert topic is not None
+    seed_work = Work.objects.filter(authorships__researcher=seed).newest_first().first()
+    assert seed_work is not None
+    engine_work = work.get_absolute_url()
 
     visits = [
         Visit("anonymous", "/"),
@@ -105,6 +108,8 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         Visit("anonymous", "/researchers/ada-lovelace/"),
         Visit("anonymous", "/researchers/jiashi-feng/explorer/"),
         Visit("anonymous", f"/topics/{topic.pk}/"),
+        Visit("anonymous", seed_work.get_absolute_url(), name="work-seed"),
+        Visit("anonymous", engine_work, name="work-engine"),
         Visit("anonymous", "/accounts/login/"),
         Visit("anonymous", "/accounts/signup/"),
         Visit("anonymous", "/accounts/password/reset/"),
@@ -116,6 +121,7 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         Visit("outsider", "/"),
         Visit("outsider", "/researchers/jiashi-feng/"),
         Visit("outsider", "/researchers/ada-lovelace/"),
+        Visit("outsider", engine_work, name="work-engine"),
         Visit("outsider", "/researchers/jiashi-feng/claim/"),
         Visit("outsider", "/following/"),
         Visit("outsider", "/claims/"),

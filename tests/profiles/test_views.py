@@ -62,7 +62,7 @@ def all_titles(client: Client, url: str) -> list[str]:
     page = 1
     while True:
         html = client.get(url, {"page": page}).content.decode()
-        titles += re.findall(r'<h3 class="work-title">(.*?)</h3>', html)
+        titles += re.findall(r'<h3 class="work-title"><a href="[^"]+">(.*?)</a></h3>', html)
         if "works-more" not in html:
             return titles
         page += 1

@@ -140,7 +140,7 @@ def test_the_topic_page_lists_its_researchers_and_works(client, topic_with_peopl
     html = response.content.decode()
     people = re.findall(r'<a href="/researchers/[^"]+/">([^<]+)</a>', html)
     assert people == ["Busy", "Light"]
-    titles = re.findall(r'<h3 class="work-title">(.*?)</h3>', html)
+    titles = re.findall(r'<h3 class="work-title"><a href="[^"]+">(.*?)</a></h3>', html)
     assert titles == ["Adapting in 2023", "Adapting in 2021", "Adapting in 2019"]
     assert "Off topic" not in html
     assert "<dt>works</dt><dd>3</dd>" in html and "<dt>researchers</dt><dd>2</dd>" in html

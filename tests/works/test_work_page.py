@@ -1,0 +1,249 @@
+"""The work page as each kind of visitor: typical, empty and huge works, its htmx regions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from profiles.models import Researcher
+from tests.factories import (
+    AuthorshipFactory,
+    InstitutionFactory,
+    ResearcherFactory,
+    TopicFactory,
+    UserFactory,
+    WorkFactory,
+    WorkTopicFactory,
+)
+from works import work_selectors, work_views
+from works.models import Authorship, Citation, Source, Work
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def author_names(html: str) -> list[str]:
+    return re.findall(r'<li value="\d+"><a href="/researchers/[^"]+/">([^<]+)</a>', html)
+
+
+def cites(citing: Work, cited: Work) -> None:
+    Citation.objects.create(citing=citing, cited=cited, cited_openalex_id=f"W{cited.pk}")
+
+
+@pytest.fixture
+def paper(db):
+    venue = Source.objects.create(display_name="Journal of Engines", openalex_id="S1")
+    work = WorkFactory(
+        title="On the Analytical Engine: notes",
+        work_type="article",
+        publication_year=1843,
+        abstract="The engine weaves algebraic patterns.",
+        doi="10.1000/engine",
+        arxiv_id="1843.00001",
+        openalex_id="W1843",
+        cited_by_count=7,
+        source=venue,
+    )
+    ada = ResearcherFactory(display_name="Ada Lovelace", slug="ada-lovelace")
+    babbage = ResearcherFactory(display_name="Charles Babbage", slug="charles-babbage")
+    AuthorshipFactory(work=work, researcher=babbage, position=1)
+    first = AuthorshipFactory(work=work, researcher=ada, position=0)
+    first.institutions.add(InstitutionFactory(display_name="University of London"))
+    WorkTopicFactory(work=work, topic=TopicFactory(display_name="Computing machinery"))
+    older = WorkFactory(title="Bernoulli numbers", publication_year=1800, cited_by_count=3)
+    cites(work, older)
+    Citation.objects.create(citing=work, cited_openalex_id="W404")  # not in BZPEER
+    for year, count in ((1900, 50), (1950, 1)):
+        cites(WorkFactory(title=f"Engines revisited in {year}", publication_year=year,
+                          cited_by_count=count), work)  # fmt: skip
+    return work
+
+
+def test_the_id_only_url_redirects_to_the_readable_one(client, paper):
+    response = client.get(f"/works/{paper.pk}/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/works/{paper.pk}/on-the-analytical-engine-notes/"
+
+
+def test_a_wrong_slug_redirects_and_keeps_the_query(client, paper):
+    response = client.get(f"/works/{paper.pk}/old-title/?cited=most-cited")
+    assert response.status_code == 301
+    assert response["Location"] == paper.get_absolute_url() + "?cited=most-cited"
+
+
+def test_an_unknown_work_is_a_404(client, db):
+    assert client.get("/works/999999/").status_code == 404
+    assert client.get("/works/999999/anything/").status_code == 404
+
+
+def test_a_title_without_latin_letters_still_has_a_url(client, db):
+    work = WorkFactory(title="机器学习")
+    assert work.get_absolute_url() == f"/works/{work.pk}/work/"
+    assert client.get(work.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "owner", "moderator"])
+def test_it_shows_the_whole_work_to_every_visitor(client, paper, who):
+    if who != "anonymous":
+        user = UserFactory(username=who, is_staff=who == "moderator")
+        client.force_login(user)
+    response = client.get(paper.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    text = text_of(html)
+    for expected in [
+        "On the Analytical Engine: notes",
+        "article",
+        "1843",
+        "Journal of Engines",
+        "The engine weaves algebraic patterns.",
+        "Computing machinery",
+        "University of London",
+        "Cites 2 works; 1 is in BZPEER",
+        "the other 1 is not imported",
+        "2 works in BZPEER cite this one.",
+    ]:
+        assert expected in text, expected
+    assert author_names(html) == ["Ada Lovelace", "Charles Babbage"]  # in order
+    assert 'href="https://doi.org/10.1000/engine"' in html
+    assert 'href="https://arxiv.org/abs/1843.00001"' in html
+    assert 'href="https://arxiv.org/pdf/1843.00001"' in html
+    assert 'href="https://openalex.org/W1843"' in html
+    bernoulli = Work.objects.get(title="Bernoulli numbers")
+    assert f'href="{bernoulli.get_absolute_url()}"' in html
+    assert '<section class="card" id="work-citing"' in html
+
+
+def test_citing_works_come_newest_or_most_cited_first(client, paper):
+    html = client.get(paper.get_absolute_url()).content.decode()
+    assert html.index("Engines revisited in 1950") < html.index("Engines revisited in 1900")
+    most = client.get(paper.get_absolute_url(), {"cited": "most-cited"}).content.decode()
+    assert most.index("Engines revisited in 1900") < most.index("Engines revisited in 1950")
+    # The fragment alone with htmx.
+    fragment = client.get(
+        paper.get_absolute_url(), {"cited": "most-cited"}, **HTMX, HTTP_HX_TARGET="citing"
+    ).content.decode()
+    assert fragment.strip().startswith('<div id="citing">')
+    assert "<h1" not in fragment
+    assert '<strong aria-current="true">most cited first</strong>' in fragment
+
+
+def test_citing_works_are_paged(client, paper, monkeypatch):
+    monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 1)
+    first = client.get(paper.get_absolute_url()).content.decode()
+    assert "Engines revisited in 1950" in first and "Engines revisited in 1900" not in first
+    second = client.get(paper.get_absolute_url(), {"cpage": 2}).content.decode()
+    assert "Engines revisited in 1900" in second and "Engines revisited in 1950" not in second
+    assert "Previous" in second and "Next" not in text_of(second).split("Page 2")[1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"cpage": "x"},
+        {"cpage": "0"},
+        {"cited": "oldest"},
+        {"authors": "some"},
+        {"apage": "-1"},
+        {"cpage": "9"},
+    ],
+)
+def test_bad_query_strings_are_404s_not_errors(client, paper, query):
+    assert client.get(paper.get_absolute_url(), query).status_code == 404
+
+
+def test_an_empty_work_says_what_is_missing(client, db):
+    work = WorkFactory(title="Untitled note", publication_year=None)
+    text = text_of(client.get(work.get_absolute_url()).content.decode())
+    for expected in [
+        "Year unknown",
+        "Venue not imported",
+        "No author imported for this work.",
+        "No abstract came with this work.",
+        "No topic yet.",
+        "No reference list came with this work.",
+        "No work in BZPEER cites this one.",
+    ]:
+        assert expected in text, expected
+
+
+def _work_with_authors(n: int) -> Work:
+    work = WorkFactory(title=f"Big science with {n} authors")
+    people = Researcher.objects.bulk_create(
+        Researcher(display_name=f"Person {i:05d}", slug=f"person-{n}-{i}") for i in range(n)
+    )
+    Authorship.objects.bulk_create(
+        Authorship(work=work, researcher=person, position=i) for i, person in enumerate(people)
+    )
+    return work
+
+
+def test_a_long_author_list_folds_after_the_first_10_and_before_the_last_3(client, db):
+    work = _work_with_authors(5000)
+    html = client.get(work.get_absolute_url()).content.decode()
+    names = author_names(html)
+    assert names == [f"Person {i:05d}" for i in [*range(10), 4997, 4998, 4999]]
+    assert "… 4,987 more authors …" in text_of(html)
+    assert "Show all 5,000 authors" in html
+    assert '<li value="4998">' in html  # numbered by position, not by place on the page
+
+
+def test_show_all_authors_loads_them_in_pages(client, db, monkeypatch):
+    monkeypatch.setattr(work_selectors, "AUTHORS_PAGE_SIZE", 20)
+    work = _work_with_authors(30)
+    all_of_them = client.get(
+        work.get_absolute_url(), {"authors": "all"}, **HTMX, HTTP_HX_TARGET="authors"
+    ).content.decode()
+    assert all_of_them.strip().startswith('<ol class="authors" id="authors">')
+    assert author_names(all_of_them) == [f"Person {i:05d}" for i in range(20)]
+    assert 'id="authors-more"' in all_of_them
+    more = client.get(
+        work.get_absolute_url(), {"authors": "all", "apage": 2}, **HTMX,
+        HTTP_HX_TARGET="authors-more",
+    ).content.decode()  # fmt: skip
+    assert author_names(more) == [f"Person {i:05d}" for i in range(20, 30)]
+    assert "authors-more" not in more
+    assert client.get(work.get_absolute_url(), {"authors": "all", "apage": 3}).status_code == 404
+
+
+def test_it_runs_a_constant_number_of_queries(client, db, django_assert_num_queries):
+    small = WorkFactory(title="Small")
+    AuthorshipFactory(work=small)
+    cites(small, WorkFactory())
+    cites(WorkFactory(), small)
+    big = _work_with_authors(300)
+    for author in big.authorships.all()[:50]:
+        author.institutions.add(InstitutionFactory())
+    topics = [TopicFactory() for _ in range(20)]
+    for topic in topics:
+        WorkTopicFactory(work=big, topic=topic)
+    citers = Work.objects.bulk_create(Work(title=f"Citer {i}") for i in range(300))
+    Citation.objects.bulk_create(
+        Citation(citing=w, cited=big, cited_openalex_id="W1") for w in citers
+    )
+    Citation.objects.bulk_create(
+        Citation(citing=big, cited=w, cited_openalex_id=f"W{w.pk}") for w in citers[:150]
+    )
+    with CaptureQueriesContext(connection) as small_queries:
+        assert client.get(small.get_absolute_url()).status_code == 200
+    with django_assert_num_queries(len(small_queries)):
+        response = client.get(big.get_absolute_url())
+    assert response.status_code == 200
+    assert "300 works in BZPEER cite this one." in text_of(response.content.decode())
+    assert len(small_queries) <= 7
+
+
+def test_citers_past_the_cap_are_counted_as_more_than_it(client, db, monkeypatch):
+    monkeypatch.setattr(work_selectors, "COUNT_CAP", 2)
+    work = WorkFactory(title="Popular")
+    for i in range(3):
+        cites(WorkFactory(title=f"Citer {i}"), work)
+    monkeypatch.setattr(work_views, "COUNT_CAP", 2)
+    text = text_of(client.get(work.get_absolute_url()).content.decode())
+    assert "More than 2 works in BZPEER cite this one." in text
