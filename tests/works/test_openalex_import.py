@@ -107,7 +107,7 @@ def test_reimporting_the_samples_changes_nothing(db):
     assert snapshot() == before
 
 
-def test_it_reports_each_bad_record_and_imports_the_rest(db, tmp_path):
+def test_only_unidentifiable_records_are_rejected_and_bad_fields_cost_only_themselves(db, tmp_path):
     path = write_jsonl(
         tmp_path / "bad.jsonl",
         [
@@ -118,23 +118,31 @@ def test_it_reports_each_bad_record_and_imports_the_rest(db, tmp_path):
             openalex_work(5, authorships="Ada"),  # wrong type
             {"title": "no id at all"},  # missing id
             openalex_work(7),
+            [1, 2],  # not a JSON object (nor an array of them)
         ],
     )
     errors = io.StringIO()
 
     report = run(path, error_stream=errors)
 
-    assert set(Work.objects.values_list("openalex_id", flat=True)) == {"W1", "W7"}
-    assert report.failed == 5 and not report.ok
-    lines = {(e.line, e.reason.split(":")[0]) for e in report.errors}
-    assert lines == {
+    assert set(Work.objects.values_list("openalex_id", flat=True)) == {"W1", "W3", "W4", "W5", "W7"}
+    assert report.failed == 4 and not report.ok
+    assert {(e.line, e.reason.split(":")[0]) for e in report.errors} == {
         (2, "malformed JSON"),
-        (3, "title"),
-        (4, "publication_year"),
-        (5, "authorships"),
         (6, "id"),
+        (8, "expected a JSON object, got int"),
     }
-    assert f"{path}:4: publication_year: expected an integer, got str" in errors.getvalue()
+    assert report.fields_dropped == 3
+    assert "fields dropped: 3" in report.summary()
+    reported = errors.getvalue()
+    assert f"{path}:4: publication_year: expected an integer, got str" in reported
+    assert f"{path}:5: authorships: expected a list, got str" in reported
+    assert f"{path}:3: title: no usable title" in reported
+    w4 = Work.objects.get(openalex_id="W4")
+    assert (w4.publication_year, w4.title, w4.doi) == (None, "Work number 4", "10.9999/test.4")
+    assert Authorship.objects.filter(work__openalex_id="W4").count() == 1
+    assert not Authorship.objects.filter(work__openalex_id="W5").exists()
+    assert Work.objects.get(openalex_id="W3").title == "Untitled work"
 
 
 def test_the_command_exits_non_zero_when_a_record_failed(db, tmp_path, capsys):
@@ -146,6 +154,45 @@ def test_the_command_exits_non_zero_when_a_record_failed(db, tmp_path, capsys):
     captured = capsys.readouterr()
     assert f"{path}:2: malformed JSON" in captured.err
     assert Work.objects.filter(openalex_id="W1").exists()
+
+
+def test_the_command_succeeds_when_only_fields_were_dropped(db, tmp_path, capsys):
+    path = write_jsonl(tmp_path / "w.jsonl", [openalex_work(1, cited_by_count=[3])])
+
+    call_command("import_openalex", str(path), "--no-progress", "--no-refresh")
+
+    captured = capsys.readouterr()
+    assert f"{path}:1: cited_by_count: expected an integer, got list" in captured.err
+    assert "failed 0; fields dropped: 1" in captured.out
+    assert Work.objects.filter(openalex_id="W1").exists()
+
+
+def test_snapshot_abstracts_given_as_encoded_strings_are_read_word_for_word(db, tmp_path):
+    second = (DEMO / "arxiv" / "arxiv-metadata-head.jsonl").read_text().splitlines()[1]
+    words = json.loads(second)["abstract"].split()
+    index: dict[str, list[int]] = {}
+    for position, word in enumerate(words):
+        index.setdefault(word, []).append(position)
+    encoded = json.dumps({"IndexLength": len(words), "InvertedIndex": index})
+    path = write_jsonl(
+        tmp_path / "part_000.gz", [openalex_work(1, abstract_inverted_index=encoded)]
+    )
+
+    report = run(path)
+
+    assert report.ok and report.fields_dropped == 0
+    assert Work.objects.get(openalex_id="W1").abstract == " ".join(words)
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_top_level_array_is_read_as_its_records(db, tmp_path, indent):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([openalex_work(1), openalex_work(2), 7], indent=indent))
+
+    report = run(path)
+
+    assert set(Work.objects.values_list("openalex_id", flat=True)) == {"W1", "W2"}
+    assert [(e.line, e.reason) for e in report.errors] == [(3, "expected a JSON object, got int")]
 
 
 def test_the_command_prints_a_summary_and_succeeds_on_good_input(db, tmp_path):

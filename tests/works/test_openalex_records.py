@@ -126,20 +126,93 @@ def test_the_abstract_is_rebuilt_from_word_positions():
     assert rebuild_abstract(None) == ""
 
 
+def test_the_abstract_is_read_from_the_encoded_string_of_snapshot_files():
+    # Snapshot part files descended from MAG carry the index as a JSON string with a length.
+    encoded = '{"IndexLength": 4, "InvertedIndex": {"world": [1, 3], "Hello": [0], "again": [2]}}'
+    assert rebuild_abstract(encoded) == "Hello world again world"
+    assert rebuild_abstract('{"b": [1], "a": [0]}') == "a b"
+    assert rebuild_abstract({"IndexLength": 1, "InvertedIndex": {"Alone": [0]}}) == "Alone"
+    assert rebuild_abstract("null") == ""
+    with pytest.raises(RecordError, match="abstract_inverted_index: a string that is not JSON"):
+        rebuild_abstract("Hello world")
+
+
 @pytest.mark.parametrize(
-    ("overrides", "message"),
+    ("overrides", "message", "lost"),
     [
-        ({"title": None, "display_name": None}, "title: required field missing"),
-        ({"publication_year": 40000}, "publication_year: out of range"),
-        ({"publication_date": "someday"}, "publication_date: not a date"),
-        ({"abstract_inverted_index": {"word": ["x"]}}, "abstract_inverted_index"),
-        ({"referenced_works": ["not-an-id"]}, "referenced_works"),
-        ({"authorships": ["nope"]}, "authorships: each authorship must be an object"),
+        (
+            {"title": None, "display_name": None},
+            "title: no usable title; stored as 'Untitled work'",
+            {"title": "Untitled work"},
+        ),
+        (
+            {"publication_year": 40000},
+            "publication_year: out of range: 40000",
+            {"publication_year": None},
+        ),
+        (
+            {"publication_date": "someday"},
+            "publication_date: not a date: 'someday'",
+            {"publication_date": None},
+        ),
+        (
+            {"abstract_inverted_index": {"word": ["x"]}},
+            "abstract_inverted_index: positions must be lists of integers",
+            {"abstract": ""},
+        ),
+        (
+            {"referenced_works": ["not-an-id", "https://openalex.org/W9"]},
+            "referenced_works[0]: not an OpenAlex work id: 'not-an-id'",
+            {"references": ["W9"]},
+        ),
+        (
+            {"doi": 10.1},
+            "doi: not a DOI: got float",
+            {"doi": None},
+        ),
+        (
+            {"cited_by_count": "many"},
+            "cited_by_count: expected an integer, got str",
+            {"cited_by_count": 0},
+        ),
     ],
 )
-def test_bad_input_is_a_record_error_naming_the_field(overrides, message):
-    with pytest.raises(RecordError, match=message):
-        work(**overrides)
+def test_a_field_in_a_bad_shape_is_dropped_and_the_work_kept(overrides, message, lost):
+    good, parsed = work(), work(**overrides)
+
+    assert parsed.dropped == [message]
+    for name in ParsedWork.__slots__:
+        expected = lost.get(name, getattr(good, name))
+        if name != "dropped":
+            assert getattr(parsed, name) == expected, name
+
+
+def test_an_authorship_in_a_bad_shape_is_dropped_alone():
+    good = openalex_work(1)["authorships"][0]
+    anonymous = {"author": "Ada", "raw_author_name": "Ada Lovelace"}
+    parsed = work(authorships=["nope", good, anonymous, {"author": {}, "institutions": 3}])
+
+    assert parsed.dropped == [
+        "authorships[0]: expected an object, got str",
+        "authorships[2].author: expected an object, got str",
+        "authorships[3]: neither an author id nor a name",
+    ]
+    assert [a.display_name for a in parsed.authorships] == ["Ada Tester1", "Ada Lovelace"]
+    assert parsed.authorships[1].author_openalex_id is None  # kept by name
+
+
+def test_an_entity_without_a_usable_name_lands_under_its_id():
+    author = parse_record("f", 1, {"id": "https://openalex.org/A5", "display_name": 5})
+    assert isinstance(author, ParsedAuthor)
+    assert author.display_name == "A5"
+    assert author.dropped == ["display_name: expected a string, got int"]
+    source = parse_record("f", 2, {"id": "https://openalex.org/S4", "type": ["journal"]})
+    assert isinstance(source, ParsedSource)
+    assert source.values == SourceValues("S4", "S4", "", "")
+    assert source.dropped == [
+        "display_name: missing; stored under its id S4",
+        "type: expected a string, got list",
+    ]
 
 
 def test_records_are_routed_by_the_letter_of_their_id():

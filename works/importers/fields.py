@@ -1,14 +1,18 @@
 """Checked access to the fields of a decoded JSON record, and normalised identifiers.
 
 Every reader raises `RecordError` with a reason a user can act on ("publication_year: expected
-an integer, got str"); the importers report it with the file and line and skip the record.
+an integer, got str"). Where it is raised decides what is lost: on a record's identity (its id)
+the importers report it with the file and line and skip the record; on any other field the
+parser catches it in the record's `DroppedFields`, the record lands without that field, and the
+importer reports `file:line: field: reason` and counts it ("fields dropped: N").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.text import slugify
 
@@ -17,6 +21,29 @@ from profiles.identity import orcid_parse
 
 class RecordError(ValueError):
     """This record is bad input: left out, reported with its reason."""
+
+
+T = TypeVar("T")
+
+
+class DroppedFields:
+    """The fields of one record left out for their shape; the rest of the record still lands."""
+
+    __slots__ = ("reasons",)
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def keep(self, read: Callable[[], T], default: T) -> T:
+        """`read()`, or `default` with the reason noted when the field has an unusable shape."""
+        try:
+            return read()
+        except RecordError as exc:
+            self.reasons.append(str(exc))
+            return default
+
+    def drop(self, reason: str) -> None:
+        self.reasons.append(reason)
 
 
 _MISSING = object()

@@ -42,15 +42,23 @@ def _keyed(path: str, line: int, record: dict[str, Any]) -> Keyed | None:
     if parsed is None:
         return None
     if isinstance(parsed, ParsedWork):
-        return Keyed("W", parsed.openalex_id, parsed.updated_date, parsed, path, line)
+        return Keyed(
+            "W", parsed.openalex_id, parsed.updated_date, parsed, path, line, parsed.dropped
+        )
     if isinstance(parsed, ParsedAuthor):
-        return Keyed("A", parsed.openalex_id, parsed.updated_date, parsed, path, line)
+        return Keyed(
+            "A", parsed.openalex_id, parsed.updated_date, parsed, path, line, parsed.dropped
+        )
     if isinstance(parsed, ParsedInstitution):
-        return Keyed("I", parsed.values.openalex_id, parsed.updated_date, parsed, path, line)
+        return Keyed(
+            "I", parsed.values.openalex_id, parsed.updated_date, parsed, path, line, parsed.dropped
+        )
     if isinstance(parsed, ParsedSource):
-        return Keyed("S", parsed.values.openalex_id, parsed.updated_date, parsed, path, line)
+        return Keyed(
+            "S", parsed.values.openalex_id, parsed.updated_date, parsed, path, line, parsed.dropped
+        )
     assert isinstance(parsed, ParsedTopic)
-    return Keyed("T", parsed.values.external_id, None, parsed, path, line)
+    return Keyed("T", parsed.values.external_id, None, parsed, path, line, parsed.dropped)
 
 
 def openalex_import(

@@ -6,16 +6,27 @@ source, else its host venue; its topics are its OpenAlex topics, or, for records
 (old records), its concepts with a score of at least `CONCEPT_MIN_SCORE`. Its arXiv id comes from
 `ids.arxiv`, a DOI `10.48550/arXiv.X`, or an arXiv URL among its locations/venues; that is how
 the same paper from arXiv and OpenAlex becomes one work. The abstract is rebuilt from
-`abstract_inverted_index` (word positions → words in order).
+`abstract_inverted_index` (word positions → words in order), given as an object or, as in
+snapshot part files descended from the Microsoft Academic Graph, as a JSON-encoded string
+`{"IndexLength": n, "InvertedIndex": {…}}`.
+
+Only a record's identity is required: an id of the right kind. Every other field in an
+unexpected shape is dropped for that record and noted in its `dropped` list (`field: reason`);
+the record lands with everything else it carries. A work without a usable title is stored as
+`UNTITLED` (the title column may not be empty), an entity without a usable name under its id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
+import orjson
+
 from works.importers.fields import (
+    DroppedFields,
     RecordError,
     arxiv_id_from_doi,
     arxiv_id_from_url,
@@ -35,6 +46,7 @@ from works.importers.fields import (
 )
 
 CONCEPT_MIN_SCORE = 0.3
+UNTITLED = "Untitled work"
 
 # Parsed entity values are NamedTuples: named for the code that reads them, and still plain
 # tuples in the order of their staging-table columns, so COPY writes them as they are.
@@ -111,6 +123,7 @@ class ParsedWork:
     institutions: list[InstitutionValues] = field(default_factory=list)
     topics: list[ScoredTopic] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -124,6 +137,7 @@ class ParsedAuthor:
     name_variants: list[str]
     affiliation: InstitutionValues | None
     updated_date: datetime | None
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -134,6 +148,7 @@ class ParsedInstitution:
     homepage_url: str
     domains: list[str]
     updated_date: datetime | None
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -142,6 +157,7 @@ class ParsedSource:
     line: int
     values: SourceValues
     updated_date: datetime | None
+    dropped: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -149,6 +165,7 @@ class ParsedTopic:
     path: str
     line: int
     values: TopicValues
+    dropped: list[str] = field(default_factory=list)
 
 
 Parsed = ParsedWork | ParsedAuthor | ParsedInstitution | ParsedSource | ParsedTopic
@@ -184,9 +201,18 @@ def parse_record(path: str, line: int, record: dict[str, Any]) -> Parsed | None:
 
 
 def rebuild_abstract(index: Any) -> str:
-    """Words back in the order of their positions in the inverted index."""
-    if index is None:
+    """Words back in the order of their positions in the inverted index (object or JSON string)."""
+    if index is None or index == "":
         return ""
+    if isinstance(index, str):
+        try:
+            index = orjson.loads(index)
+        except orjson.JSONDecodeError as exc:
+            raise RecordError("abstract_inverted_index: a string that is not JSON") from exc
+        if index is None:
+            return ""
+    if isinstance(index, dict) and isinstance(index.get("InvertedIndex"), dict):
+        index = index["InvertedIndex"]  # {"IndexLength": n, "InvertedIndex": {word: [positions]}}
     if not isinstance(index, dict):
         raise RecordError(
             f"abstract_inverted_index: expected an object, got {type(index).__name__}"
@@ -278,24 +304,42 @@ def embedded_concept(value: Any) -> ScoredTopic | None:
     return ScoredTopic(TopicValues("openalex_concept", external, name[:300], "", "", ""), score)
 
 
-def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
-    openalex_id = openalex_short_id(record.get("id"), key="id", prefix="W")
-    title = get_str(record, "title") or get_str(record, "display_name")
-    if not title or not title.strip():
-        raise RecordError("title: required field missing")
-    ids = get_dict(record, "ids") or {}
-    doi = normalise_doi(record.get("doi")) or normalise_doi(ids.get("doi"))
-    primary = get_dict(record, "primary_location")
-    host_venue = get_dict(record, "host_venue")
-    locations = get_list(record, "locations")
-    alternates = get_list(record, "alternate_host_venues")
+def _doi(record: dict[str, Any], key: str, dropped: DroppedFields) -> str | None:
+    value = record.get(key)
+    if value is None or value == "":
+        return None
+    doi = normalise_doi(value)
+    if doi is None:
+        shown = repr(value[:80]) if isinstance(value, str) else f"got {type(value).__name__}"
+        dropped.drop(f"{key}: not a DOI: {shown}")
+    return doi
 
+
+def _year(record: dict[str, Any]) -> int | None:
+    year = get_int(record, "publication_year", minimum=0)
+    if year is not None and year > 32767:
+        raise RecordError(f"publication_year: out of range: {year}")
+    return year
+
+
+def _work_title(record: dict[str, Any], dropped: DroppedFields) -> str:
+    for key in ("title", "display_name"):
+        title = dropped.keep(partial(get_str, record, key), None)
+        if title and title.strip():
+            return title.strip()
+    dropped.drop(f"title: no usable title; stored as {UNTITLED!r}")
+    return UNTITLED
+
+
+def _work_arxiv_id(
+    ids: dict[str, Any], doi: str | None, locations: list[dict[str, Any] | None]
+) -> str | None:
     arxiv_id = None
     if isinstance(ids.get("arxiv"), str):
         arxiv_id = arxiv_id_from_url(ids["arxiv"]) or normalise_arxiv_id(ids["arxiv"])
     arxiv_id = arxiv_id or arxiv_id_from_doi(doi)
     if arxiv_id is None:
-        for location in [primary, host_venue, *locations, *alternates]:
+        for location in locations:
             if isinstance(location, dict):
                 arxiv_id = (
                     arxiv_id_from_url(location.get("landing_page_url"))
@@ -304,6 +348,20 @@ def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
                 )
                 if arxiv_id:
                     break
+    return arxiv_id
+
+
+def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
+    openalex_id = openalex_short_id(record.get("id"), key="id", prefix="W")
+    dropped = DroppedFields()
+    keep = dropped.keep
+    ids = keep(lambda: get_dict(record, "ids"), None) or {}
+    doi = _doi(record, "doi", dropped) or normalise_doi(ids.get("doi"))
+    primary = keep(lambda: get_dict(record, "primary_location"), None)
+    host_venue = keep(lambda: get_dict(record, "host_venue"), None)
+    locations: list[Any] = keep(lambda: get_list(record, "locations"), [])
+    alternates: list[Any] = keep(lambda: get_list(record, "alternate_host_venues"), [])
+    arxiv_id = _work_arxiv_id(ids, doi, [primary, host_venue, *locations, *alternates])
 
     source = embedded_source(primary.get("source")) if primary else None
     if source is None and host_venue:
@@ -312,47 +370,87 @@ def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
     if not venue and host_venue and isinstance(host_venue.get("display_name"), str):
         venue = host_venue["display_name"][:500]
 
-    year = get_int(record, "publication_year", minimum=0)
-    if year is not None and year > 32767:
-        raise RecordError(f"publication_year: out of range: {year}")
-
     work = ParsedWork(
         path=path,
         line=line,
         openalex_id=openalex_id,
         doi=doi,
         arxiv_id=arxiv_id,
-        work_type=(get_str(record, "type", max_length=50) or "article"),
-        publication_year=year,
-        publication_date=parse_date(record.get("publication_date"), key="publication_date"),
-        title=title.strip(),
-        abstract=rebuild_abstract(record.get("abstract_inverted_index")),
-        language=get_str(record, "language", max_length=10) or "",
+        work_type=keep(lambda: get_str(record, "type", max_length=50), None) or "article",
+        publication_year=keep(lambda: _year(record), None),
+        publication_date=keep(
+            lambda: parse_date(record.get("publication_date"), key="publication_date"), None
+        ),
+        title=_work_title(record, dropped),
+        abstract=keep(lambda: rebuild_abstract(record.get("abstract_inverted_index")), ""),
+        language=keep(lambda: get_str(record, "language", max_length=10), None) or "",
         venue=venue,
-        cited_by_count=get_int(record, "cited_by_count", minimum=0) or 0,
-        updated_date=parse_timestamp(record.get("updated_date"), key="updated_date"),
+        cited_by_count=keep(lambda: get_int(record, "cited_by_count", minimum=0), None) or 0,
+        updated_date=keep(
+            lambda: parse_timestamp(record.get("updated_date"), key="updated_date"), None
+        ),
         source=source,
+        dropped=dropped.reasons,
     )
+    _parse_authorships(work, keep(lambda: get_list(record, "authorships"), []), dropped)
 
+    topics = [t for t in map(embedded_topic, keep(lambda: get_list(record, "topics"), [])) if t]
+    if not topics:
+        concepts: list[Any] = keep(lambda: get_list(record, "concepts"), [])
+        topics = [c for c in map(embedded_concept, concepts) if c is not None]
+    seen_topics: set[str] = set()
+    for scored in topics:
+        if scored.topic.external_id not in seen_topics:
+            seen_topics.add(scored.topic.external_id)
+            work.topics.append(scored)
+
+    references: dict[str, None] = {}
+    cited_works: list[Any] = keep(lambda: get_list(record, "referenced_works"), [])
+    for index, ref in enumerate(cited_works):
+        cited = openalex_optional_id(ref, prefix="W")
+        if cited is None:
+            shown = repr(ref[:80]) if isinstance(ref, str) else type(ref).__name__
+            dropped.drop(f"referenced_works[{index}]: not an OpenAlex work id: {shown}")
+        elif cited != openalex_id:
+            references[cited] = None
+    work.references = list(references)
+    return work
+
+
+def _parse_authorships(work: ParsedWork, authorships: list[Any], dropped: DroppedFields) -> None:
+    """Each authorship on its own: one in an unusable shape is dropped, the others kept."""
     institutions: dict[str, InstitutionValues] = {}
     seen_authors: set[str] = set()
-    for raw in get_list(record, "authorships"):
+    for index, raw in enumerate(authorships):
+        here = f"authorships[{index}]"
         if not isinstance(raw, dict):
-            raise RecordError("authorships: each authorship must be an object")
+            dropped.drop(f"{here}: expected an object, got {type(raw).__name__}")
+            continue
         author = raw.get("author")
+        if author is not None and not isinstance(author, dict):
+            dropped.drop(f"{here}.author: expected an object, got {type(author).__name__}")
         if not isinstance(author, dict):
-            raise RecordError("authorships[].author: required object missing")
+            author = {}
         author_id = openalex_optional_id(author.get("id"), prefix="A")
+        if author_id is None and author.get("id") not in (None, ""):
+            dropped.drop(f"{here}.author.id: not an OpenAlex author id; kept by name")
         if author_id is not None and author_id in seen_authors:
             continue  # listed twice: one authorship per (work, researcher)
-        name = author.get("display_name") or raw.get("raw_author_name")
+        raw_name = raw.get("raw_author_name")
+        name = author.get("display_name")
+        if not isinstance(name, str) or not name.strip():
+            name = raw_name
         if not isinstance(name, str) or not name.strip():
             if author_id is None:
-                continue  # neither id nor name: nothing to attach
+                dropped.drop(f"{here}: neither an author id nor a name")
+                continue
             name = author_id
-        raw_name = raw.get("raw_author_name")
+        listed = raw.get("institutions")
+        if listed is not None and not isinstance(listed, list):
+            dropped.drop(f"{here}.institutions: expected a list, got {type(listed).__name__}")
+            listed = None
         inst_ids: list[str] = []
-        for inst in raw.get("institutions") or []:
+        for inst in listed or []:
             values = embedded_institution(inst)
             if values is not None and values.openalex_id not in inst_ids:
                 institutions.setdefault(values.openalex_id, values)
@@ -373,37 +471,28 @@ def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
         )
     work.institutions = list(institutions.values())
 
-    topics = [t for t in map(embedded_topic, get_list(record, "topics")) if t is not None]
-    if not topics:
-        topics = [c for c in map(embedded_concept, get_list(record, "concepts")) if c is not None]
-    seen_topics: set[str] = set()
-    for scored in topics:
-        if scored.topic.external_id not in seen_topics:
-            seen_topics.add(scored.topic.external_id)
-            work.topics.append(scored)
 
-    references: dict[str, None] = {}
-    for ref in get_list(record, "referenced_works"):
-        cited = openalex_optional_id(ref, prefix="W")
-        if cited is None:
-            raise RecordError("referenced_works: expected OpenAlex work ids")
-        if cited != openalex_id:
-            references[cited] = None
-    work.references = list(references)
-    return work
+def _entity_name(
+    record: dict[str, Any], dropped: DroppedFields, fallback: str, *, max_length: int
+) -> str:
+    noted = len(dropped.reasons)
+    name = dropped.keep(lambda: get_str(record, "display_name", max_length=max_length), None)
+    if name and name.strip():
+        return name.strip()
+    if len(dropped.reasons) == noted:
+        dropped.drop(f"display_name: missing; stored under its id {fallback}")
+    return fallback
 
 
 def parse_author(path: str, line: int, record: dict[str, Any]) -> ParsedAuthor:
     openalex_id = openalex_short_id(record.get("id"), key="id", prefix="A")
-    name = get_str(record, "display_name", required=True)
-    assert name is not None
-    ids = get_dict(record, "ids") or {}
-    variants = [
-        v[:500]
-        for v in get_list(record, "display_name_alternatives")
-        if isinstance(v, str) and v.strip() and v != name
-    ]
-    last_known = get_list(record, "last_known_institutions")
+    dropped = DroppedFields()
+    keep = dropped.keep
+    name = _entity_name(record, dropped, openalex_id, max_length=500)
+    ids = keep(lambda: get_dict(record, "ids"), None) or {}
+    alternatives: list[Any] = keep(lambda: get_list(record, "display_name_alternatives"), [])
+    variants = [v[:500] for v in alternatives if isinstance(v, str) and v.strip() and v != name]
+    last_known: list[Any] = keep(lambda: get_list(record, "last_known_institutions"), [])
     affiliation = embedded_institution(last_known[0]) if last_known else None
     if affiliation is None:
         affiliation = embedded_institution(record.get("last_known_institution"))
@@ -412,19 +501,23 @@ def parse_author(path: str, line: int, record: dict[str, Any]) -> ParsedAuthor:
         line=line,
         openalex_id=openalex_id,
         orcid=normalise_orcid(record.get("orcid")) or normalise_orcid(ids.get("orcid")),
-        display_name=name.strip()[:500],
+        display_name=name,
         slug=researcher_slug(name, openalex_id),
         name_variants=sorted(set(variants)),
         affiliation=affiliation,
-        updated_date=parse_timestamp(record.get("updated_date"), key="updated_date"),
+        updated_date=keep(
+            lambda: parse_timestamp(record.get("updated_date"), key="updated_date"), None
+        ),
+        dropped=dropped.reasons,
     )
 
 
 def parse_institution(path: str, line: int, record: dict[str, Any]) -> ParsedInstitution:
     openalex_id = openalex_short_id(record.get("id"), key="id", prefix="I")
-    name = get_str(record, "display_name", required=True, max_length=500)
-    assert name is not None
-    homepage = get_str(record, "homepage_url", max_length=500) or ""
+    dropped = DroppedFields()
+    keep = dropped.keep
+    name = _entity_name(record, dropped, openalex_id, max_length=500)
+    homepage = keep(lambda: get_str(record, "homepage_url", max_length=500), None) or ""
     domains: list[str] = []
     if homepage:
         host = homepage.split("://", 1)[-1].split("/", 1)[0].lower()
@@ -438,36 +531,43 @@ def parse_institution(path: str, line: int, record: dict[str, Any]) -> ParsedIns
             openalex_id,
             normalise_ror(record.get("ror")),
             name,
-            get_str(record, "country_code", max_length=2) or "",
-            get_str(record, "type", max_length=50) or "",
+            keep(lambda: get_str(record, "country_code", max_length=2), None) or "",
+            keep(lambda: get_str(record, "type", max_length=50), None) or "",
         ),
         homepage_url=homepage,
         domains=domains,
-        updated_date=parse_timestamp(record.get("updated_date"), key="updated_date"),
+        updated_date=keep(
+            lambda: parse_timestamp(record.get("updated_date"), key="updated_date"), None
+        ),
+        dropped=dropped.reasons,
     )
 
 
 def parse_source(path: str, line: int, record: dict[str, Any]) -> ParsedSource:
     openalex_id = openalex_short_id(record.get("id"), key="id", prefix="S")
-    name = get_str(record, "display_name", required=True, max_length=500)
-    assert name is not None
+    dropped = DroppedFields()
+    keep = dropped.keep
     return ParsedSource(
         path=path,
         line=line,
         values=SourceValues(
             openalex_id,
-            name,
-            get_str(record, "issn_l", max_length=9) or "",
-            get_str(record, "type", max_length=50) or "",
+            _entity_name(record, dropped, openalex_id, max_length=500),
+            keep(lambda: get_str(record, "issn_l", max_length=9), None) or "",
+            keep(lambda: get_str(record, "type", max_length=50), None) or "",
         ),
-        updated_date=parse_timestamp(record.get("updated_date"), key="updated_date"),
+        updated_date=keep(
+            lambda: parse_timestamp(record.get("updated_date"), key="updated_date"), None
+        ),
+        dropped=dropped.reasons,
     )
 
 
 def parse_topic(path: str, line: int, record: dict[str, Any]) -> ParsedTopic:
     external = openalex_short_id(record.get("id"), key="id", prefix="T")
-    name = get_str(record, "display_name", required=True, max_length=300)
-    assert name is not None
+    dropped = DroppedFields()
+    keep = dropped.keep
+    name = _entity_name(record, dropped, external, max_length=300)
     return ParsedTopic(
         path=path,
         line=line,
@@ -475,8 +575,9 @@ def parse_topic(path: str, line: int, record: dict[str, Any]) -> ParsedTopic:
             "openalex",
             external,
             name,
-            _name_of(get_dict(record, "subfield")),
-            _name_of(get_dict(record, "field")),
-            _name_of(get_dict(record, "domain")),
+            _name_of(keep(lambda: get_dict(record, "subfield"), None)),
+            _name_of(keep(lambda: get_dict(record, "field"), None)),
+            _name_of(keep(lambda: get_dict(record, "domain"), None)),
         ),
+        dropped=dropped.reasons,
     )

@@ -4,6 +4,9 @@ A reader thread decodes and checks records (CPU in Python) while the main thread
 previous batch (mostly waiting on PostgreSQL, which releases the GIL), so both cores work.
 The queue between them is short, so memory is a couple of batches whatever the file size.
 
+A field in an unexpected shape costs only that field: the parser notes it in `Keyed.dropped`
+and the record goes on; the notes are reported here as `file:line: field: reason`.
+
 Within a batch a record that appears twice (same source id) is kept once, the newest by its
 `updated_date`; the older copy counts as skipped. A batch is one transaction; if PostgreSQL
 rejects it (a constraint the checks did not foresee), it is split in halves until the offending
@@ -19,7 +22,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,7 @@ class Keyed:
     item: Any
     path: str
     line: int
+    dropped: list[str] = field(default_factory=list)  # "field: reason", the record is kept
 
 
 Parser = Callable[[str, int, dict[str, Any]], Keyed | None]
@@ -89,6 +93,8 @@ def run_pipeline(
                 if keyed is None:
                     messages.put(("ignored", position.done))
                     continue
+                if keyed.dropped:
+                    messages.put(("dropped", path, line, keyed.dropped))
                 batch = pending[keyed.kind]
                 held = batch.get(keyed.identity)
                 if held is not None:
@@ -119,6 +125,11 @@ def run_pipeline(
             tag = message[0]
             if tag == "error":
                 raise message[1]
+            if tag == "dropped":
+                _, path, line, reasons = message
+                for reason in reasons:
+                    report.field_dropped(path=path, line=line, reason=reason)
+                continue
             if tag == "bad":
                 _, path, line, reason, done = message
                 report.read += 1

@@ -3,7 +3,9 @@
 `iter_json_records(paths)` streams `(path, line, record)` for every record, and
 `(path, line, BadLine)` for a line that is not a JSON object; the line number of a JSON Lines file
 is its line, that of a record in a whole-file document (an API page `{"meta", "results": […]}`,
-a JSON array, or one pretty-printed record) is its 1-based index in the document. Whole-file
+a JSON array — pretty-printed, or on one line as `json.dump(records, f)` writes it — or one
+pretty-printed record) is its 1-based index in the document. A later line holding an array
+gives each of its records that line's number. Whole-file
 parsing is used only for small files whose first line is not a complete JSON value; everything
 else streams line by line, so memory stays flat whatever the file size.
 """
@@ -115,6 +117,11 @@ def _iter_file(
             return
         yield from _document_records(document, name)
         return
+    if not whole_file and isinstance(first_value, list):
+        # `json.dump(records, f)`: the whole array on one line; its records numbered by index.
+        yield from _document_records(first_value, name)
+        yield from _iter_lines(stream, name, start=blank + 1)
+        return
     if not whole_file and isinstance(first_value, dict) and _is_api_page(first_value):
         yield from _document_records(first_value, name)
         if stream.read(1).strip():
@@ -163,6 +170,16 @@ def _iter_lines(
             continue
         if isinstance(value, dict):
             yield name, number, value
+        elif isinstance(value, list):  # a line holding an array of records: each is a record
+            for item in value:
+                if isinstance(item, dict):
+                    yield name, number, item
+                else:
+                    yield (
+                        name,
+                        number,
+                        BadLine(f"expected a JSON object, got {type(item).__name__}"),
+                    )
         else:
             yield name, number, BadLine(f"expected a JSON object, got {type(value).__name__}")
 

@@ -1,7 +1,8 @@
 """What an import run tells its user: counts, bad records, progress, and who it touched.
 
 `ImportReport` counts records (read, created, updated, skipped = already up to date or older than
-what is stored, failed = bad input, reported and left out) and keeps the first bad records for the
+what is stored, failed = bad input, reported and left out; fields dropped = fields of records that
+did land, left out for their shape) and keeps the first bad records for the
 summary; every bad record is also written to the error stream as it is found, so memory does not
 grow with the number of errors. `Progress` is a tqdm bar (rate, ETA) on a terminal and a plain line
 every few seconds otherwise. `TouchedResearchers` is a bitmap of researcher ids, so remembering
@@ -42,7 +43,9 @@ class ImportReport:
     updated: int = 0
     skipped: int = 0
     failed: int = 0
+    fields_dropped: int = 0
     errors: list[BadRecord] = field(default_factory=list)
+    drops: list[BadRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     researchers_touched: int = 0
     error_stream: TextIO | None = None
@@ -56,6 +59,15 @@ class ImportReport:
         stream = self.error_stream or sys.stderr
         print(f"skipped {record}", file=stream)
 
+    def field_dropped(self, *, path: str, line: int, reason: str) -> None:
+        """A field left out of a record that still lands: counted and reported, not a failure."""
+        self.fields_dropped += 1
+        record = BadRecord(path=path, line=line, reason=reason)
+        if len(self.drops) < KEPT_ERRORS:
+            self.drops.append(record)
+        stream = self.error_stream or sys.stderr
+        print(f"{record} (field dropped, record kept)", file=stream)
+
     @property
     def ok(self) -> bool:
         return self.failed == 0
@@ -63,7 +75,7 @@ class ImportReport:
     def summary(self) -> str:
         line = (
             f"{self.source}: read {self.read}, created {self.created}, updated {self.updated}, "
-            f"skipped {self.skipped}, failed {self.failed}; "
+            f"skipped {self.skipped}, failed {self.failed}; fields dropped: {self.fields_dropped}; "
             f"{self.researchers_touched} researchers to refresh"
         )
         return "\n".join([line, *(f"warning: {w}" for w in self.warnings)])
@@ -76,8 +88,10 @@ class ImportReport:
             "updated": self.updated,
             "skipped": self.skipped,
             "failed": self.failed,
+            "fields_dropped": self.fields_dropped,
             "researchers_touched": self.researchers_touched,
             "errors": [str(e) for e in self.errors],
+            "drops": [str(e) for e in self.drops],
             "warnings": list(self.warnings),
         }
 
