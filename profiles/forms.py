@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.http import Http404, QueryDict
+
+from profiles.works_list import WORK_SORTS, WorksFilter
 
 
 class ResearcherSearchForm(forms.Form):
@@ -19,3 +23,44 @@ def works_page_number(query: QueryDict) -> int:
     if not form.is_valid():
         raise Http404("No such page of works.")
     return form.cleaned_data["page"] or 1
+
+
+class WorksListForm(forms.Form):
+    """The profile's works list state: `?sort=&from=&to=&type=&topic=` (all optional)."""
+
+    sort = forms.ChoiceField(choices=list(WORK_SORTS.items()), required=False)
+    year_from = forms.IntegerField(
+        label="From year", min_value=1000, max_value=2100, required=False
+    )
+    year_to = forms.IntegerField(label="To year", min_value=1000, max_value=2100, required=False)
+    type = forms.CharField(label="Type", max_length=50, required=False)
+    topic = forms.IntegerField(label="Topic", min_value=1, required=False)
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        # `from` and `to` are the URL's names; Python keeps `from` for itself.
+        if data is not None:
+            data = data.copy()
+            for short, name in (("from", "year_from"), ("to", "year_to")):
+                if short in data:
+                    data[name] = data.pop(short)[-1]
+        super().__init__(data)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("year_from"), cleaned.get("year_to")
+        if start and end and start > end:
+            raise forms.ValidationError(f"“From year” ({start}) is after “To year” ({end}).")
+        return cleaned
+
+    def works_filter(self) -> WorksFilter:
+        """The filter when every value is valid, else the whole list (errors shown beside it)."""
+        if not self.is_valid():
+            return WorksFilter()
+        data = self.cleaned_data
+        return WorksFilter(
+            sort=data["sort"] or "newest",
+            year_from=data["year_from"],
+            year_to=data["year_to"],
+            work_type=data["type"],
+            topic_id=data["topic"],
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -12,7 +13,15 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from profiles.models import Follow, Institution, Researcher
-from works.models import Work
+from profiles.works_list import (
+    WORK_SORTS,
+    WorksFilter,
+    WorksPage,
+    researcher_work_types,
+    researcher_works,
+    researcher_works_page,
+)
+from works.models import Topic, Work
 
 
 def close_collaborator_pairs_sql(
@@ -129,36 +138,44 @@ def researcher_profile_queryset() -> QuerySet[Researcher]:
     )
 
 
-@dataclass(frozen=True)
-class WorksPage:
-    works: list[Work]
-    number: int
-    has_next: bool
-
-    @property
-    def next_number(self) -> int:
-        return self.number + 1
-
-
-def researcher_works_page(researcher: Researcher, *, number: int) -> WorksPage:
-    """One page of the researcher's works, newest first then by title (one query)."""
-    size = settings.BZPEER_WORKS_PAGE_SIZE
-    number = max(number, 1)
-    start = (number - 1) * size
-    rows = list(
-        Work.objects.filter(authorships__researcher=researcher)
-        .select_related("source")
-        .newest_first()[start : start + size + 1]
-    )
-    return WorksPage(works=rows[:size], number=number, has_next=len(rows) > size)
-
-
-def researcher_works_page_or_404(researcher: Researcher, *, number: int) -> WorksPage:
+def researcher_works_page_or_404(
+    researcher: Researcher, *, number: int, filters: WorksFilter | None = None
+) -> WorksPage:
     """A page of works; a page past the last one is a 404, never an empty list."""
-    page = researcher_works_page(researcher, number=number)
+    page = researcher_works_page(researcher, number=number, filters=filters)
     if number > 1 and not page.works:
         raise Http404("No such page of works.")
     return page
+
+
+def works_list_context(
+    researcher: Researcher, *, form: Any, filters: WorksFilter, number: int
+) -> dict[str, object]:
+    """What the profile's works list shows: a page, the filter's choices and honest counts.
+
+    `researcher` comes from `researcher_profile_queryset` (its works count and topics).
+    """
+    annotated: Any = researcher
+    topics: list[dict[str, Any]] = annotated.topics
+    topic_name = ""
+    if filters.topic_id is not None:
+        topic_name = next((t["name"] for t in topics if t["id"] == filters.topic_id), "")
+        if not topic_name:  # a topic outside the 30 listed: one more query, only then
+            found = Topic.objects.filter(pk=filters.topic_id).values_list("display_name")
+            topic_name = next((name for (name,) in found), f"#{filters.topic_id}")
+    return {
+        "works_form": form,
+        "filters": filters,
+        "works_sorts": WORK_SORTS,
+        "work_types": researcher_work_types(researcher),
+        "filter_topic_name": topic_name,
+        "matching_count": (
+            researcher_works(researcher, filters).count()
+            if filters.active
+            else annotated.works_count
+        ),
+        "works_page": researcher_works_page_or_404(researcher, number=number, filters=filters),
+    }
 
 
 @dataclass(frozen=True)

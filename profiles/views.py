@@ -9,12 +9,16 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from profiles.follow_selectors import is_following
-from profiles.forms import ResearcherSearchForm, works_page_number
+from profiles.forms import ResearcherSearchForm, WorksListForm, works_page_number
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 from profiles.profile_panels import profile_panels
 from profiles.search import researcher_search
-from profiles.selectors import researcher_profile_queryset, researcher_works_page_or_404
+from profiles.selectors import (
+    researcher_profile_queryset,
+    researcher_works_page_or_404,
+    works_list_context,
+)
 
 
 @require_safe
@@ -37,20 +41,29 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe
 @vary_on_headers("HX-Request")
 def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """The researcher profile; `?page=N` with HX-Request returns only that page of works."""
+    """The researcher profile; with HX-Request, `?page=N` returns only that page of works and
+    the works list's sort and filters (`?sort=&from=&to=&type=&topic=`) only the list."""
     number = works_page_number(request.GET)
-    if request.htmx and request.htmx.target == "works-more":
+    works_form = WorksListForm(request.GET)
+    filters = works_form.works_filter()
+    target = request.htmx.target if request.htmx else None
+    if target == "works-more":
         # Another page of works needs the works only: none of the snapshot's counts.
         researcher = get_object_or_404(Researcher, slug=slug)
         context = {
             "researcher": researcher,
-            "works_page": researcher_works_page_or_404(researcher, number=number),
+            "filters": filters,
+            "works_page": researcher_works_page_or_404(researcher, number=number, filters=filters),
         }
         return render(request, "profiles/researcher_detail.html#works-page", context)
     researcher = get_object_or_404(researcher_profile_queryset(), slug=slug)
     context = {
         "researcher": researcher,
-        "works_page": researcher_works_page_or_404(researcher, number=number),
+        **works_list_context(researcher, form=works_form, filters=filters, number=number),
+    }
+    if target == "works-list":
+        return render(request, "profiles/researcher_detail.html#works-list", context)
+    context |= {
         "close_threshold": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
         "is_following": is_following(user=request.user, researcher=researcher),
         **profile_panels(user=request.user, researcher=researcher),  # e.g. the claim panel
