@@ -154,7 +154,7 @@ def _match(record: ArxivRecord) -> Work | None:
     return None
 
 
-def _set_topics(work: Work, categories: list[str]) -> bool:
+def work_arxiv_topics_set(work: Work, categories: list[str]) -> bool:
     wanted = []
     for code in categories:
         topic, _ = Topic.objects.get_or_create(
@@ -225,7 +225,7 @@ def load_arxiv(records: list[ArxivRecord]) -> BatchResult:
                 work.arxiv_id = record.arxiv_id
                 work.save(update_fields=["arxiv_id", "updated_at"])
                 changed = True
-            changed = _set_topics(work, record.categories) or changed
+            changed = work_arxiv_topics_set(work, record.categories) or changed
             if changed:
                 result.updated += 1
                 result.touched |= set(work.authorships.values_list("researcher_id", flat=True))
@@ -261,7 +261,7 @@ def load_arxiv(records: list[ArxivRecord]) -> BatchResult:
                 setattr(work, name, value)
             work.save()
             result.updated += 1
-        _set_topics(work, record.categories)
+        work_arxiv_topics_set(work, record.categories)
         _write_authorships(work, record, result)
     return result
 

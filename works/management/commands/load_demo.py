@@ -1,8 +1,9 @@
 """Load the demo data idempotently: `make run` calls this on every start.
 
-The seed profile, then the real samples under `demo/`: OpenAlex works pages, author and
-institution records, the head of arXiv's bulk metadata and ORCID public records. Every importer
-is an upsert keyed on source ids, so a second run changes nothing.
+The seed profile with the public facts about its works (arXiv ids, DOIs, co-authors, arXiv
+categories: `demo/seed-works-authors.json`), then the real samples under `demo/`: OpenAlex works
+pages, author and institution records, the head of arXiv's bulk metadata and ORCID public
+records. Every importer is an upsert keyed on source ids, so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from works.importers.seed import seed_profile_import
+from works.importers.seed_enrichment import seed_enrichment_import
 from works.services import records_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
@@ -38,6 +40,16 @@ class Command(BaseCommand):
             f"seed profile {result.researcher.slug}: {result.created_works} works created, "
             f"{result.existing_works} already present"
         )
+        enrichment = seed_enrichment_import(
+            researcher=result.researcher, path=DEMO_DIR / "seed-works-authors.json"
+        )
+        self.stdout.write(
+            f"seed works: {enrichment.works_matched} matched, {enrichment.identifiers_added} "
+            f"identifiers added, {enrichment.works_with_authors} with authors, "
+            f"{enrichment.new_records} new co-author records"
+        )
+        for problem in enrichment.problems:
+            self.stderr.write(f"seed works: {problem}")
         if options["seed_only"]:
             return
         for source, path in SAMPLES:
