@@ -174,24 +174,75 @@ def test_name_compatibility_is_strict_about_given_names():
     assert not compatible("Feng", "Jiashi Feng")
 
 
-def test_bad_arxiv_records_are_reported_and_skipped(db, tmp_path):
-    good = record("0704.0001")
+def test_only_unidentifiable_arxiv_records_are_rejected(db, tmp_path):
+    errors = io.StringIO()
     path = write_jsonl(
         tmp_path / "bad.jsonl",
         [
-            good,
+            record("0704.0001"),
             "{broken",
             {k: v for k, v in record("0704.0002").items() if k != "authors_parsed"},
             {**record("0704.0003"), "authors_parsed": "Someone"},
+            {**record("0704.0004"), "id": 704.0004},  # a float id: its zeros are lost
+            {**record("0704.0005"), "versions": "v1", "categories": 5},
         ],
     )
 
-    report = run_arxiv(path)
+    report = arxiv_import(paths=[path], progress=False, enqueue_refresh=False, error_stream=errors)
 
-    assert report.failed == 3
     assert [(e.line, e.reason.split(":")[0]) for e in report.errors] == [
         (2, "malformed JSON"),
-        (3, "authors_parsed"),
-        (4, "authors_parsed"),
+        (5, "id"),
     ]
-    assert list(Work.objects.values_list("arxiv_id", flat=True)) == ["0704.0001"]
+    assert set(Work.objects.values_list("arxiv_id", flat=True)) == {
+        "0704.0001",
+        "0704.0002",
+        "0704.0003",
+        "0704.0005",
+    }
+    # Without authors_parsed (or with it unusable) the printed `authors` string gives them.
+    for arxiv_id in ("0704.0002", "0704.0003"):
+        names = Authorship.objects.filter(work__arxiv_id=arxiv_id)
+        assert names.count() == len(record(arxiv_id)["authors_parsed"])
+    assert f"{path}:4: authors_parsed: expected a list, got str" in errors.getvalue()
+    fifth = Work.objects.get(arxiv_id="0704.0005")
+    assert fifth.publication_date is None and not fifth.topics.exists()
+    assert fifth.title == " ".join(record("0704.0005")["title"].split())
+    assert report.fields_dropped == 3
+
+
+def test_oai_pmh_records_as_json_and_printed_author_strings_are_read(db, tmp_path):
+    oai = {
+        "id": "oai:arXiv.org:0704.0001",
+        "created": "2007-04-02",
+        "updated": "2008-11-13",
+        "authors": {
+            "author": [
+                {"keyname": "Balázs", "forenames": "C."},
+                {"keyname": "Yuan", "forenames": "C. -P.", "suffix": "Jr"},
+            ]
+        },
+        "title": "Calculation of prompt diphoton production",
+        "categories": ["hep-ph", "hep-ex"],
+        "abstract": "A fully differential calculation.",
+    }
+    printed = {
+        "id": "0704.0002",
+        "authors": "Ileana Streinu and Louis Theran, C. Bal\\'azs (MSU), and A. N. Other",
+        "title": "Sparsity-certifying Graph Decompositions",
+        "categories": "math.CO cs.CG",
+    }
+
+    report = run_arxiv(write_jsonl(tmp_path / "oai.jsonl", [oai, printed]))
+
+    assert report.ok and report.created == 2 and report.fields_dropped == 0
+    first = Work.objects.get(arxiv_id="0704.0001")
+    assert str(first.publication_date) == "2007-04-02"
+    assert set(first.topics.values_list("external_id", flat=True)) == {"hep-ph", "hep-ex"}
+    assert list(
+        first.authorships.order_by("position").values_list("raw_author_name", flat=True)
+    ) == ["C. Balázs", "C. -P. Yuan Jr"]
+    second = Work.objects.get(arxiv_id="0704.0002")
+    assert list(
+        second.authorships.order_by("position").values_list("raw_author_name", flat=True)
+    ) == ["Ileana Streinu", "Louis Theran", "C. Balazs", "A. N. Other"]

@@ -79,3 +79,29 @@ def test_malformed_xml_is_reported_with_its_line(db, tmp_path):
     assert report.failed == 1 and report.created == 1
     assert report.errors[0].path == str(bad)
     assert report.errors[0].reason.startswith("malformed XML")
+
+
+def test_an_employment_year_in_a_bad_shape_costs_only_that_year(db, tmp_path):
+    text = SPINELLIS.read_text()
+    expected_jobs = text.count("<employment:employment-summary ")
+    # The first employment's start year, written as people sometimes do.
+    at = text.index("<common:start-date>", text.index("<employment:employment-summary "))
+    year_at = text.index("<common:year>", at) + len("<common:year>")
+    year = text[year_at : year_at + 4]
+    bad = tmp_path / "0000-0003-4231-1897.xml"
+    bad.write_text(text[:year_at] + "c." + text[year_at:])
+    errors = io.StringIO()
+
+    run(SPINELLIS)
+    researcher = Researcher.objects.get(orcid="0000-0003-4231-1897")
+    before = dict(researcher.employments.values_list("pk", "start_year"))
+
+    report = orcid_import(paths=[bad], progress=False, enqueue_refresh=False, error_stream=errors)
+
+    assert report.ok and report.fields_dropped == 1
+    assert f"start: expected a year, got 'c.{year}'" in errors.getvalue()
+    after = dict(researcher.employments.values_list("pk", "start_year"))
+    assert len(after) == len(before) == expected_jobs
+    assert [(before[pk], after[pk]) for pk in after if before[pk] != after[pk]] == [
+        (int(year), None)
+    ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -23,14 +23,17 @@ from typing import Any, TextIO
 from django.db.models import Q
 
 from works.importers.fields import (
+    DroppedFields,
     RecordError,
     get_list,
     get_str,
     normalise_arxiv_id,
     normalise_doi,
+    parse_date,
 )
 from works.importers.names import NameSlot, PaperAuthors, name_only_researchers
 from works.importers.openalex_load import BatchResult, remove_orphan_name_records
+from works.importers.openalex_records import UNTITLED
 from works.importers.pipeline import Keyed, run_pipeline
 from works.importers.reading import expand_paths
 from works.importers.refresh import RefreshQueue
@@ -74,6 +77,7 @@ class ArxivRecord:
     venue: str
     publication_date: date | None
     updated_date: datetime | None
+    dropped: list[str] = field(default_factory=list)
 
 
 def _collapse(text: str) -> str:
@@ -86,53 +90,162 @@ def category_name(code: str) -> str:
     return f"{name} ({subject})" if subject else name
 
 
+# LaTeX accents in the `authors` string (`Bal\\'azs`): the letter stays, the accent goes; the name
+# rule folds accents anyway, so `Balazs` and `Balázs` compare equal.
+LATEX_ACCENT = re.compile(r"\\[`'^\"~=.uvHcdbtkr]\s*\{?([A-Za-z])\}?")
+LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\s*")
+AFFILIATION = re.compile(r"\([^()]*\)")
+NAME_SEPARATORS = re.compile(r"\s*,?\s+and\s+|\s*[,;]\s*")
+
+
+def _author_from_parts(family: str, given: str, suffix: str) -> tuple[str, str] | None:
+    family, given, suffix = _collapse(family), _collapse(given), _collapse(suffix)
+    if not family:
+        return None
+    display = " ".join(p for p in (given, family, suffix) if p)
+    return display[:500], f"{family}, {given}" if given else family
+
+
+def _authors_parsed(value: list[Any], dropped: DroppedFields) -> list[tuple[str, str]]:
+    """Kaggle's `authors_parsed`: `[[family, given, suffix], …]`; a bad entry costs itself."""
+    authors: list[tuple[str, str]] = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, list) or not all(isinstance(p, str) for p in entry):
+            dropped.drop(f"authors_parsed[{index}]: expected a list of strings")
+            continue
+        parts = [*entry, "", "", ""]
+        author = _author_from_parts(parts[0], parts[1], parts[2])
+        if author:
+            authors.append(author)
+    return authors
+
+
+def _oai_authors(value: Any, dropped: DroppedFields) -> list[tuple[str, str]]:
+    """OAI-PMH `arXiv` format as JSON: `[{"keyname", "forenames", "suffix"}, …]`, or that list
+    under `{"author": …}`, or a single such object (what XML-to-JSON converters write)."""
+    if isinstance(value, dict):
+        value = value.get("author", [value]) if "keyname" not in value else [value]
+    if isinstance(value, dict):
+        value = [value]
+    authors: list[tuple[str, str]] = []
+    for index, entry in enumerate(value if isinstance(value, list) else []):
+        keyname = entry.get("keyname") if isinstance(entry, dict) else None
+        if not isinstance(keyname, str):
+            dropped.drop(f"authors[{index}]: expected an object with a keyname")
+            continue
+        forenames, suffix = entry.get("forenames"), entry.get("suffix")
+        author = _author_from_parts(
+            keyname,
+            forenames if isinstance(forenames, str) else "",
+            suffix if isinstance(suffix, str) else "",
+        )
+        if author:
+            authors.append(author)
+    return authors
+
+
+def _authors_string(value: str) -> list[tuple[str, str]]:
+    """The `authors` string as printed (`C. Bal\\'azs, E. L. Berger and C.-P. Yuan (MSU)`)."""
+    text = LATEX_COMMAND.sub("", LATEX_ACCENT.sub(r"\1", value)).replace("{", "").replace("}", "")
+    text = AFFILIATION.sub(" ", text)
+    authors: list[tuple[str, str]] = []
+    for name in NAME_SEPARATORS.split(text):
+        name = _collapse(name)
+        if name:
+            authors.append((name[:500], name))
+    return authors
+
+
+def _record_authors(record: dict[str, Any], dropped: DroppedFields) -> list[tuple[str, str]]:
+    """From `authors_parsed` (Kaggle), else `authors` as OAI objects or as the printed string."""
+    parsed = record.get("authors_parsed")
+    if isinstance(parsed, list):
+        return _authors_parsed(parsed, dropped)
+    if parsed is not None:
+        dropped.drop(f"authors_parsed: expected a list, got {type(parsed).__name__}")
+    raw = record.get("authors")
+    if isinstance(raw, str) and raw.strip():
+        return _authors_string(raw)
+    if isinstance(raw, list | dict):
+        return _oai_authors(raw, dropped)
+    if raw is not None:
+        dropped.drop(f"authors: expected a string or a list, got {type(raw).__name__}")
+    else:
+        dropped.drop("authors: none given; the work lands without authors")
+    return []
+
+
+def _categories(record: dict[str, Any]) -> list[str]:
+    value = record.get("categories")
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return list(dict.fromkeys(value.split()))
+    if isinstance(value, list) and all(isinstance(c, str) for c in value):
+        return list(dict.fromkeys(c.strip() for c in value if c.strip()))
+    raise RecordError(
+        f"categories: expected a string or a list of strings, got {type(value).__name__}"
+    )
+
+
+def _published(record: dict[str, Any]) -> date | None:
+    """The first version's date (Kaggle `versions[0].created`, RFC 2822), else OAI `created`."""
+    versions = get_list(record, "versions")
+    first = versions[0] if versions else None
+    created = first.get("created") if isinstance(first, dict) else None
+    if isinstance(created, str):
+        try:
+            return parsedate_to_datetime(created).date()
+        except (TypeError, ValueError) as exc:
+            raise RecordError(f"versions[0].created: not a date: {created[:40]!r}") from exc
+    if first is not None:
+        raise RecordError("versions[0]: expected an object with a created date")
+    return parse_date(record.get("created"), key="created")
+
+
+def _updated(record: dict[str, Any]) -> datetime | None:
+    """Kaggle `update_date`, else OAI `updated`; a date, read as midnight UTC."""
+    for key in ("update_date", "updated"):
+        value = record.get(key)
+        if value not in (None, ""):
+            day = parse_date(value, key=key)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+    return None
+
+
 def parse_arxiv(path: str, line: int, record: dict[str, Any]) -> ArxivRecord:
+    """A record of the Kaggle snapshot or of OAI-PMH as JSON. Only the id is required: any other
+    field in an unexpected shape is dropped (noted in `dropped`) and the record still lands."""
     raw_id = get_str(record, "id", required=True)
     assert raw_id is not None
-    arxiv_id = normalise_arxiv_id(raw_id)
+    arxiv_id = normalise_arxiv_id(raw_id.removeprefix("oai:arXiv.org:"))
     if arxiv_id is None:
         raise RecordError(f"id: not an arXiv id: {raw_id[:40]!r}")
-    title = get_str(record, "title", required=True)
-    assert title is not None
-    authors: list[tuple[str, str]] = []
-    parsed = record.get("authors_parsed")
-    if parsed is None:
-        raise RecordError("authors_parsed: required field missing")
-    for entry in get_list(record, "authors_parsed"):
-        if not isinstance(entry, list) or not all(isinstance(p, str) for p in entry):
-            raise RecordError("authors_parsed: expected lists of strings")
-        family = _collapse(entry[0]) if entry else ""
-        given = _collapse(entry[1]) if len(entry) > 1 else ""
-        suffix = _collapse(entry[2]) if len(entry) > 2 else ""
-        if not family:
-            continue
-        display = " ".join(p for p in (given, family, suffix) if p)
-        authors.append((display[:500], f"{family}, {given}" if given else family))
-    categories = (get_str(record, "categories") or "").split()
-    versions = get_list(record, "versions")
-    published: date | None = None
-    if versions and isinstance(versions[0], dict) and isinstance(versions[0].get("created"), str):
-        try:
-            published = parsedate_to_datetime(versions[0]["created"]).date()
-        except (TypeError, ValueError) as exc:
-            raise RecordError("versions[0].created: not a date") from exc
-    update = get_str(record, "update_date")
-    try:
-        updated = datetime.fromisoformat(update).replace(tzinfo=UTC) if update else None
-    except ValueError as exc:
-        raise RecordError(f"update_date: not a date: {update!r}") from exc
+    dropped = DroppedFields()
+    keep = dropped.keep
+    title = keep(lambda: get_str(record, "title"), None)
+    if not title or not title.strip():
+        if not dropped.reasons:
+            dropped.drop(f"title: no usable title; stored as {UNTITLED!r}")
+        title = UNTITLED
+    doi_value = record.get("doi")
+    doi = normalise_doi(doi_value)
+    if doi is None and doi_value not in (None, ""):
+        dropped.drop(f"doi: not a DOI: {str(doi_value)[:80]!r}")
+    venue = keep(lambda: get_str(record, "journal-ref", max_length=500), None)
     return ArxivRecord(
         path=path,
         line=line,
         arxiv_id=arxiv_id,
-        doi=normalise_doi(record.get("doi")),
+        doi=doi,
         title=_collapse(title),
-        abstract=_collapse(get_str(record, "abstract") or ""),
-        authors=authors,
-        categories=list(dict.fromkeys(categories)),
-        venue=_collapse(get_str(record, "journal-ref", max_length=500) or "arXiv")[:500],
-        publication_date=published,
-        updated_date=updated,
+        abstract=_collapse(keep(lambda: get_str(record, "abstract"), None) or ""),
+        authors=_record_authors(record, dropped),
+        categories=keep(lambda: _categories(record), []),
+        venue=_collapse(venue or "arXiv")[:500],
+        publication_date=keep(lambda: _published(record), None),
+        updated_date=keep(lambda: _updated(record), None),
+        dropped=dropped.reasons,
     )
 
 
@@ -268,7 +381,7 @@ def load_arxiv(records: list[ArxivRecord]) -> BatchResult:
 
 def _keyed(path: str, line: int, record: dict[str, Any]) -> Keyed:
     parsed = parse_arxiv(path, line, record)
-    return Keyed("X", parsed.arxiv_id, parsed.updated_date, parsed, path, line)
+    return Keyed("X", parsed.arxiv_id, parsed.updated_date, parsed, path, line, parsed.dropped)
 
 
 def arxiv_import(

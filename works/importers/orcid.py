@@ -18,6 +18,7 @@ from __future__ import annotations
 import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, TextIO
 from xml.etree import ElementTree as ET
@@ -26,7 +27,13 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from profiles.models import ClaimStatus, Employment, Institution, Researcher, VerificationLevel
-from works.importers.fields import RecordError, normalise_orcid, normalise_ror, researcher_slug
+from works.importers.fields import (
+    DroppedFields,
+    RecordError,
+    normalise_orcid,
+    normalise_ror,
+    researcher_slug,
+)
 from works.importers.reading import expand_paths, total_size
 from works.importers.refresh import RefreshQueue
 from works.importers.report import ImportReport, Progress
@@ -61,6 +68,7 @@ class OrcidRecord:
     credit_name: str
     other_names: list[str]
     employments: list[OrcidEmployment] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # "field: reason"; the record still lands
 
     @property
     def display_name(self) -> str:
@@ -79,12 +87,12 @@ def _text(element: ET.Element | None, path: str) -> str:
     return (found.text or "").strip() if found is not None and found.text else ""
 
 
-def _year(element: ET.Element, path: str) -> int | None:
+def _year(element: ET.Element, path: str, *, label: str) -> int | None:
     value = _text(element, path)
     if not value:
         return None
-    if not value.isdigit():
-        raise RecordError(f"{path}: expected a year, got {value!r}")
+    if not value.isdigit() or len(value) > 4:
+        raise RecordError(f"{label}: expected a year, got {value[:20]!r}")
     return int(value)
 
 
@@ -108,6 +116,8 @@ def parse_orcid(root: ET.Element) -> OrcidRecord:
             if e.text and e.text.strip()
         ],
     )
+    dropped = DroppedFields()
+    record.dropped = dropped.reasons
     for summary in root.iter(f"{{{NS['employment']}}}employment-summary"):
         organization = summary.find("common:organization", NS)
         org_name = _text(organization, "common:name")
@@ -120,16 +130,23 @@ def parse_orcid(root: ET.Element) -> OrcidRecord:
             organization,
             "common:disambiguated-organization/common:disambiguated-organization-identifier",
         )
+        put_code = summary.get("put-code") or f"{org_name}|{_text(summary, 'common:role-title')}"
+        here = f"employment[{put_code}]"
         record.employments.append(
             OrcidEmployment(
-                put_code=summary.get("put-code")
-                or f"{org_name}|{_text(summary, 'common:role-title')}",
+                put_code=put_code,
                 organization=org_name[:500],
                 ror_id=normalise_ror(identifier) if source == "ROR" else None,
                 department=_text(summary, "common:department-name")[:500],
                 role_title=_text(summary, "common:role-title")[:500],
-                start_year=_year(summary, "common:start-date/common:year"),
-                end_year=_year(summary, "common:end-date/common:year"),
+                start_year=dropped.keep(
+                    partial(_year, summary, "common:start-date/common:year", label=f"{here}.start"),
+                    None,
+                ),
+                end_year=dropped.keep(
+                    partial(_year, summary, "common:end-date/common:year", label=f"{here}.end"),
+                    None,
+                ),
             )
         )
     return record
@@ -267,6 +284,8 @@ def orcid_import(
             except RecordError as exc:
                 report.bad(path=name, line=1, reason=str(exc))
                 continue
+            for reason in record.dropped:
+                report.field_dropped(path=name, line=1, reason=reason)
             with transaction.atomic():
                 outcome, researcher_id = load_orcid(record)
             if outcome == "created":
