@@ -1,7 +1,21 @@
-"""Benchmark of the researcher search (issue 10). Prints its figures.
+"""Benchmarks of the search (issues 10 and 13). Prints their figures.
 
     flock /tmp/bzpeer-bench.lock python -m bench.search \\
         --server postgres://root@127.0.0.1:5432 --researchers 200000
+    flock /tmp/bzpeer-bench.lock python -m bench.search \\
+        --server postgres://root@127.0.0.1:5432 \\
+        --works-corpus postgres://root@127.0.0.1:5432/bzpeer_bench
+
+With `--works-corpus` (issue 13): the site search over works on the 1 M-work synthetic corpus.
+The corpus database is only read: its tables are copied (COPY, streamed) into a scratch
+database migrated by this checkout, so the search document and its indexes are the ones the
+migrations build (`--reuse` keeps a scratch copy made before). Then one- and two-word queries,
+with and without filters, are timed through Django's test client (the whole home page: the
+overview of every kind, and the works page with its facets), and the page's queries counted.
+The synthetic titles and abstracts draw on a 60-word vocabulary, so a word from it is in most
+of the million works: the worst case for counting, ordering and facets.
+
+Researchers (without `--works-corpus`):
 
 The synthetic corpora name everyone "Author N", which says nothing about searching names, so
 this makes its own scratch database (dropped at the end unless --keep): migrated, with
@@ -140,6 +154,159 @@ def time_it(fn: Callable[[], object], repeat: int) -> list[float]:
     return times
 
 
+# The site search's tables, copied from the corpus in this order (foreign keys first).
+CORPUS_TABLES = [
+    "profiles_institution",
+    "works_topic",
+    "works_source",
+    "profiles_researcher",
+    "profiles_trustsnapshot",
+    "works_work",
+    "works_authorship",
+    "works_authorshipinstitution",
+    "works_worktopic",
+]
+WORK_QUERIES = {
+    "one word": ["learning", "protein", "quantum", "market", "xylophone"],
+    "two words": ["deep learning", "climate model", "graph network", "risk market", "cat dog"],
+}
+
+
+def copy_corpus(source_url: str, target_url: str) -> dict[str, int]:
+    """Copy the corpus's rows into the migrated scratch database, table by table."""
+    import psycopg
+
+    copied = {}
+    with (
+        psycopg.connect(source_url) as source,
+        psycopg.connect(target_url, autocommit=True) as target,
+    ):
+        source.execute("SET TRANSACTION READ ONLY")
+        for table in CORPUS_TABLES:
+            # The columns both have, minus generated ones (the search document is computed).
+            wanted = target.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s"
+                " AND is_generated = 'NEVER' ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+            present = {
+                name
+                for (name,) in source.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+                    [table],
+                ).fetchall()
+            }
+            columns = ", ".join(f'"{name}"' for (name,) in wanted if name in present)
+            started = time.perf_counter()
+            with (
+                source.cursor().copy(f"COPY {table} ({columns}) TO STDOUT") as out,
+                target.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as into,
+            ):
+                for chunk in out:
+                    into.write(chunk)
+            # Table names from CORPUS_TABLES, this module's constant.
+            count = target.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+            copied[table] = count[0] if count else 0
+            print(f"  {table}: {copied[table]:,} rows in {time.perf_counter() - started:.0f}s")
+            if table != "profiles_trustsnapshot":  # keyed by researcher, no sequence
+                target.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
+        target.execute("VACUUM ANALYZE")
+    return copied
+
+
+def bench_works(args: argparse.Namespace) -> None:
+    """The site search on a copy of the 1 M-work corpus."""
+    import psycopg
+
+    admin = f"{args.server}/postgres"
+    url = f"{args.server}/{args.database}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [args.database]
+        ).fetchone()
+        if not (args.reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+            exists = None
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bzpeer.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from works.models import Topic
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+    if not exists:
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        print(f"copying the corpus from {args.works_corpus}")
+        copy_corpus(args.works_corpus, url)
+        print(f"scratch copy ready in {time.perf_counter() - started:.0f}s")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM works_work")
+        row = cursor.fetchone()
+    print(f"works: {row[0] if row else 0:,}")
+    topic = Topic.objects.order_by("pk").values_list("pk", flat=True).first()
+    variants: dict[str, dict[str, str]] = {
+        "overview": {},
+        "works + facets": {"kind": "works"},
+        "works, years 2010-2015": {"kind": "works", "year_from": "2010", "year_to": "2015"},
+        "works, type preprint": {"kind": "works", "type": "preprint"},
+        "works, one topic": {"kind": "works", "topic": str(topic)},
+        "works, page 3": {"kind": "works", "page": "3"},
+    }
+    client = Client()
+    print(f"{'query':<16} {'variant':<24} {'works':>7} {'p50 ms':>8} {'max ms':>8} {'queries':>7}")
+    by_kind: dict[str, list[float]] = {}
+    for words_class, queries in WORK_QUERIES.items():
+        for query in queries:
+            for variant, extra in variants.items():
+                params = {"q": query, **extra}
+                response = client.get("/", params)
+                if response.status_code != 200:
+                    print(f"{query:<16} {variant:<24} HTTP {response.status_code}")
+                    continue
+                times = time_it(partial(client.get, "/", params), args.repeat)
+                with CaptureQueriesContext(connection) as queries_run:
+                    page = client.get("/", params)
+                works = page.context["search"].works.results
+                total = f"{'>' if works.total_capped else ''}{works.total}"
+                by_kind.setdefault(f"{words_class}, {variant}", []).extend(times)
+                print(
+                    f"{query:<16} {variant:<24} {total:>7} {statistics.median(times):8.1f} "
+                    f"{max(times):8.1f} {len(queries_run):7d}"
+                )
+    print("p95 by class (whole page, server side):")
+    for name, times in by_kind.items():
+        print(f"  {name:<40} p50 {percentile(times, 50):7.1f}  p95 {percentile(times, 95):7.1f} ms")
+    everything = [t for times in by_kind.values() for t in times]
+    print(
+        f"all: p50 {percentile(everything, 50):.1f} ms, p95 {percentile(everything, 95):.1f} ms, "
+        f"max {max(everything):.1f} ms over {len(everything)} pages"
+    )
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="postgres://root@127.0.0.1:5432")
@@ -148,7 +315,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--works-corpus", help="the site search on a copy of this corpus")
+    parser.add_argument("--reuse", action="store_true", help="reuse a kept scratch copy")
     args = parser.parse_args()
+    if args.works_corpus:
+        if args.database == "bzpeer_bench_search":
+            args.database = "bzpeer_bench_site_search"
+        bench_works(args)
+        return
 
     import psycopg
 

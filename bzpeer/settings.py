@@ -307,4 +307,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "profiles.tasks.recompute_all_researchers",
         "schedule": crontab(hour=3, minute=15),
     },
+    # The home page's corpus figures (works.models.CorpusFigures).
+    "corpus-figures-hourly": {
+        "task": "works.tasks.refresh_corpus_figures",
+        "schedule": crontab(minute=5),
+    },
 }

@@ -5,12 +5,60 @@ from typing import Any
 from django import forms
 from django.http import Http404, QueryDict
 
+from profiles.models import Institution
 from profiles.works_list import WORK_SORTS, WorksFilter
+from works.models import Topic
+from works.search import KINDS, WorkFilters
 
 
-class ResearcherSearchForm(forms.Form):
-    q = forms.CharField(label="Find a researcher", max_length=200, strip=True)
+class SiteSearchForm(forms.Form):
+    """The home page's one search box, the kind asked for and the works' filters.
+
+    A bad filter is reported beside its field and left out of the search; the query and the
+    other filters still apply. A bad page number is a 404 (there is no such page).
+    """
+
+    q = forms.CharField(label="Search", max_length=200, strip=True)
+    kind = forms.ChoiceField(choices=[("", "All")] + [(k, k) for k in KINDS], required=False)
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    year_from = forms.IntegerField(
+        label="From year", min_value=1000, max_value=2100, required=False
+    )
+    year_to = forms.IntegerField(label="To year", min_value=1000, max_value=2100, required=False)
+    type = forms.CharField(label="Type", max_length=50, required=False)
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.only("id", "display_name"),
+        required=False,
+        error_messages={"invalid_choice": "No such topic: remove it and search again."},
+    )
+    institution = forms.ModelChoiceField(
+        queryset=Institution.objects.only("id", "display_name"),
+        required=False,
+        error_messages={"invalid_choice": "No such institution: remove it and search again."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("year_from"), cleaned.get("year_to")
+        if first is not None and last is not None and first > last:
+            self.add_error("year_to", f"The range ends before it starts ({first} to {last}).")
+        return cleaned
+
+    def usable(self, name: str) -> Any:
+        """A field's cleaned value, or None when it was left out or is in error."""
+        if name in self.errors:
+            return None
+        return getattr(self, "cleaned_data", {}).get(name)
+
+    def work_filters(self) -> WorkFilters:
+        topic, institution = self.usable("topic"), self.usable("institution")
+        return WorkFilters(
+            year_from=self.usable("year_from"),
+            year_to=self.usable("year_to") if "year_to" not in self.errors else None,
+            work_type=self.usable("type") or "",
+            topic_id=topic.pk if topic else None,
+            institution_id=institution.pk if institution else None,
+        )
 
 
 class WorksPageForm(forms.Form):

@@ -9,33 +9,42 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from profiles.follow_selectors import is_following
-from profiles.forms import ResearcherSearchForm, WorksListForm, works_page_number
+from profiles.forms import SiteSearchForm, WorksListForm, works_page_number
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 from profiles.profile_panels import profile_panels
-from profiles.search import researcher_search
 from profiles.selectors import (
     researcher_profile_queryset,
     researcher_works_page_or_404,
     works_list_context,
 )
+from works.search import site_search
+from works.selectors import front_door
 
 
 @require_safe
 @vary_on_headers("HX-Request")
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    """Search researchers by name: ranked, counted, paged (profiles.search)."""
-    form = ResearcherSearchForm(request.GET or None)
-    results = None
-    if form.is_bound and "page" in form.errors:
+    """The front door: one search over every kind (works.search), or the corpus at a glance."""
+    form = SiteSearchForm(request.GET or None)
+    search = None
+    if form.is_bound and ("page" in form.errors or "kind" in form.errors):
         raise Http404("No such page of results.")
-    if form.is_valid():
-        results = researcher_search(form.cleaned_data["q"], number=form.cleaned_data["page"] or 1)
-        if results.number > results.num_pages:
+    if form.is_bound and form.usable("q"):
+        search = site_search(
+            form.cleaned_data["q"],
+            kind=form.cleaned_data["kind"],
+            filters=form.work_filters(),
+            number=form.cleaned_data["page"] or 1,
+        )
+        if search.shown and search.shown.number > search.shown.num_pages:
             raise Http404("No such page of results.")
-    context = {"form": form, "results": results, "searched": form.is_bound}
-    template = "home.html#search-results" if request.htmx else "home.html"
-    return render(request, template, context)
+    context: dict[str, object] = {"form": form, "search": search, "searched": form.is_bound}
+    if request.htmx:
+        return render(request, "home.html#search-results", context)
+    if search is None:
+        context["front"] = front_door()
+    return render(request, "home.html", context)
 
 
 @require_safe

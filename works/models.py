@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -18,6 +20,12 @@ class Source(models.Model):
     issn_l = models.CharField(max_length=9, blank=True)
     source_type = models.CharField(max_length=50, blank=True)
     updated_date = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The site search's venue part: any part of the name, typos (pg_trgm).
+            GinIndex(fields=["display_name"], name="source_name_trgm", opclasses=["gin_trgm_ops"])
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -46,6 +54,10 @@ class Topic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(origin__in=TopicOrigin.values), name="topic_origin_valid"
             ),
+        ]
+        indexes = [
+            # The site search's topic part: any part of the name, typos (pg_trgm).
+            GinIndex(fields=["display_name"], name="topic_name_trgm", opclasses=["gin_trgm_ops"])
         ]
 
     def __str__(self) -> str:
@@ -79,6 +91,16 @@ class Work(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     topics = models.ManyToManyField(Topic, through="WorkTopic", related_name="works")
+    # The site search's document (works.search): the title weighs more than the abstract
+    # (A > B), both parsed with the `english` configuration (stemming, stop words): titles
+    # and abstracts are overwhelmingly English in OpenAlex. Stored, so ranking reads it
+    # instead of parsing every matching abstract again.
+    search_document = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("abstract", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = WorkQuerySet.as_manager()
 
@@ -98,6 +120,9 @@ class Work(models.Model):
             models.Index(
                 models.F("cited_by_count").desc(), models.F("id").desc(), name="work_most_cited"
             ),
+            GinIndex(fields=["search_document"], name="work_search_document"),
+            # The home page's "recently added".
+            models.Index(models.F("created_at").desc(), "id", name="work_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -188,4 +213,31 @@ class Citation(models.Model):
         indexes = [
             models.Index(fields=["cited", "citing"], name="citation_cited_citing"),
             models.Index(fields=["cited_openalex_id"], name="citation_cited_oa"),
+        ]
+
+
+class CorpusFigures(models.Model):
+    """The home page's figures about the whole corpus: one row, counted by the worker.
+
+    Counting a million works on a page view would cost a second; `works.services.
+    corpus_figures_refresh` counts them (beat, hourly, and after an import) and the home page
+    reads this row.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    researchers = models.PositiveBigIntegerField(default=0)
+    works = models.PositiveBigIntegerField(default=0)
+    citations = models.PositiveBigIntegerField(default=0)  # sum of the works' cited_by_count
+    topics = models.PositiveBigIntegerField(default=0)
+    institutions = models.PositiveBigIntegerField(default=0)
+    venues = models.PositiveBigIntegerField(default=0)
+    # The most active topics: [{"id", "name", "works"}], most works published since
+    # `active_since` first.
+    active_topics = models.JSONField(default=list)
+    active_since = models.PositiveSmallIntegerField(null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="corpus_figures_one_row"),
         ]

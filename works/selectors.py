@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from celery import current_app
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.db.models.expressions import RawSQL
 
 from profiles.models import Researcher
-from works.models import Topic, Work
+from profiles.services.refresh import QUEUE_ERRORS
+from works.models import CorpusFigures, Topic, Work
+from works.search import with_first_authors
+
+logger = logging.getLogger(__name__)
 
 TOPIC_RESEARCHERS_SHOWN = 50
 TOPIC_WORKS_SHOWN = 50
@@ -57,3 +64,31 @@ def topic_page(topic: Topic) -> TopicPage:
         researchers=list(topic_researchers(topic)[:TOPIC_RESEARCHERS_SHOWN]),
         works=list(topic_works(topic)[:TOPIC_WORKS_SHOWN]),
     )
+
+
+RECENT_WORKS = 8
+FIGURES_REQUESTED_KEY = "works:corpus-figures-requested"
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    figures: CorpusFigures | None  # None until the worker has counted once
+    recent_works: list[Work]
+
+
+def front_door() -> FrontDoor:
+    """The home page without a query: stored corpus figures and the recently added works.
+
+    Nothing here counts the corpus: the figures are the worker's (works.tasks.
+    refresh_corpus_figures, hourly); before its first count the page asks for one (at most
+    every five minutes, and never failing the page when the broker is down).
+    """
+    figures = CorpusFigures.objects.filter(pk=1).first()
+    if figures is None:
+        try:
+            if cache.add(FIGURES_REQUESTED_KEY, 1, timeout=300):
+                current_app.signature("works.tasks.refresh_corpus_figures").apply_async(retry=False)
+        except QUEUE_ERRORS:
+            logger.warning("could not ask for the corpus figures", exc_info=True)
+    recent = with_first_authors(Work.objects.order_by("-created_at", "-id"))[:RECENT_WORKS]
+    return FrontDoor(figures=figures, recent_works=list(recent))

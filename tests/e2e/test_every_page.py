@@ -33,6 +33,7 @@ from tests.factories import (
 )
 from works.importers.seed import seed_profile_import
 from works.models import Topic, Work
+from works.services import corpus_figures_refresh
 from works.topics_derived import derive_topics
 
 pytestmark = pytest.mark.e2e
@@ -100,10 +101,16 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
     seed_work = Work.objects.filter(authorships__researcher=seed).newest_first().first()
     assert seed_work is not None
     engine_work = work.get_absolute_url()
+    corpus_figures_refresh()  # the home page's figures, as the worker counts them
 
     visits = [
         Visit("anonymous", "/"),
         Visit("anonymous", "/?q=Feng"),
+        Visit("anonymous", "/?q=video"),
+        Visit("anonymous", "/?q=video&kind=works"),
+        Visit("anonymous", "/?q=video&kind=works&year_from=2030&year_to=2020&topic=0"),
+        Visit("anonymous", "/?q=feng&kind=researchers"),
+        Visit("anonymous", "/?q=vison&kind=topics"),
         Visit("anonymous", "/researchers/jiashi-feng/"),
         Visit("anonymous", "/researchers/ada-lovelace/"),
         Visit("anonymous", "/researchers/jiashi-feng/explorer/"),

@@ -66,10 +66,15 @@ def test_results_are_paged_and_counted(client):
     assert len(last.hits) == 5 and not last.has_next
     seen = {r.pk for n in (1, 2, 3) for r in researcher_search("wang", number=n).hits}
     assert len(seen) == 45
-    html = client.get(reverse("home"), {"q": "wang", "page": 2}).content.decode()
+    url = reverse("home")
+    html = client.get(url, {"q": "wang", "kind": "researchers", "page": 2}).content.decode()
     assert "45 researchers match “wang”" in html and "Page 2 of 3" in html and "21–40" in html
-    assert client.get(reverse("home"), {"q": "wang", "page": 4}).status_code == 404
-    assert client.get(reverse("home"), {"q": "wang", "page": "x"}).status_code == 404
+    assert client.get(url, {"q": "wang", "kind": "researchers", "page": 4}).status_code == 404
+    assert client.get(url, {"q": "wang", "kind": "researchers", "page": "x"}).status_code == 404
+    # The overview shows the first five and the honest total, with a link to all of them.
+    html = client.get(url, {"q": "wang"}).content.decode()
+    assert "45 researchers match “wang”" in html and html.count('class="result"') == 5
+    assert "All 45 researchers →" in html
 
 
 def factory_name(family: str):
@@ -100,8 +105,10 @@ def test_two_typos_find_the_name_in_a_second_looser_pass(client):
 
 def test_nothing_near_says_so(client):
     ResearcherFactory(display_name="Jiashi Feng")
-    html = client.get(reverse("home"), {"q": "Qqqq Zzzz"}).content.decode()
+    html = client.get(reverse("home"), {"q": "Qqqq Zzzz", "kind": "researchers"}).content.decode()
     assert "No researcher matches “Qqqq Zzzz”" in html
+    html = client.get(reverse("home"), {"q": "Qqqq Zzzz"}).content.decode()
+    assert "Nothing matches “Qqqq Zzzz”" in html
 
 
 def test_typos_are_counted_with_swaps_as_one():
@@ -143,11 +150,11 @@ def test_a_page_of_results_costs_the_same_whatever_the_records_hold(client):
     small = namesake("A", "T1", works=1)
     trust_recompute(researcher_ids=[small.pk])
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("home"), {"q": "Wei Zhang"})
+        client.get(reverse("home"), {"q": "Wei Zhang", "kind": "researchers"})
     big = [namesake(f"B{i}", f"T{i}", works=30) for i in range(5)]
     trust_recompute(researcher_ids=[b.pk for b in big])
     with CaptureQueriesContext(connection) as many:
-        response = client.get(reverse("home"), {"q": "Wei Zhang"})
+        response = client.get(reverse("home"), {"q": "Wei Zhang", "kind": "researchers"})
     assert response.content.decode().count('class="result"') == 6
     assert len(many) == len(few)
     assert not any("works_authorship" in q["sql"] for q in many.captured_queries)

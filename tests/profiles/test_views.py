@@ -219,7 +219,7 @@ def test_home_search_tolerates_typos_and_returns_a_fragment_to_htmx(client, seed
 
 def test_home_says_when_nothing_matches(client, seed_researcher):
     html = client.get(reverse("home"), {"q": "zzzzqqqq"}).content.decode()
-    assert "No researcher matches “zzzzqqqq”" in html
+    assert "Nothing matches “zzzzqqqq”" in html
 
 
 @pytest.mark.parametrize("page", ["999", "4", "abc", "0", "-1", "2.5"])

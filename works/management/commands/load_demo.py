@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 
 from works.importers.seed import seed_profile_import
 from works.importers.seed_enrichment import seed_enrichment_import
-from works.services import records_import
+from works.services import corpus_figures_refresh, records_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
 SAMPLES = [
@@ -50,8 +50,15 @@ class Command(BaseCommand):
         )
         for problem in enrichment.problems:
             self.stderr.write(f"seed works: {problem}")
-        if options["seed_only"]:
-            return
+        if not options["seed_only"]:
+            self._load_samples()
+        # The home page's figures at once, not at the worker's next hourly count.
+        figures = corpus_figures_refresh()
+        self.stdout.write(
+            f"corpus figures: {figures.researchers} researchers, {figures.works} works"
+        )
+
+    def _load_samples(self) -> None:
         for source, path in SAMPLES:
             if not path.exists():
                 continue

@@ -1,0 +1,378 @@
+"""The site search over works, topics, institutions and venues (researchers: profiles.search).
+
+Works: PostgreSQL full-text search on `Work.search_document` (title weight A, abstract B, the
+`english` configuration: stemming and stop words suit titles and abstracts; names are not
+parsed here). The query is read as a web search (`websearch_to_tsquery`: words all required,
+"quoted phrases", `or`, `-word`). Counted up to COUNT_CAP ("more than" past it). Up to
+RANK_LIMIT matches are ranked by relevance (`ts_rank` with the weights, a title match above an
+abstract match, then the most cited); past it ranking would read every match's document, so
+they come most cited first (an index on `cited_by_count`) and the page says so. Filters: year
+range, type, topic, institution (of any author on the work). Facet counts are over the
+filtered matches, counted among the first FACET_SAMPLE of them when there are more (said on
+the page), all four in one query.
+
+Topics, institutions and venues: every word of the query starts a word of the name (a regex
+served by the name's trigram index), best word similarity first; when nothing does, a looser
+pass takes the LOOSE_CANDIDATES names most similar by trigrams and keeps those where every word
+is within a typo or two of a word of the name, as the researcher search does.
+
+Every function is a constant number of queries whatever the corpus holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection, models, transaction
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
+
+from profiles.models import Institution, Researcher
+from profiles.search import (
+    COUNT_CAP,
+    LOOSE_CANDIDATES,
+    PAGE_SIZE,
+    SearchResults,
+    loose_distance,
+    researcher_search,
+    search_terms,
+)
+from works.models import Authorship, AuthorshipInstitution, Source, Topic, Work, WorkTopic
+
+RANK_LIMIT = 2_000
+FACET_SAMPLE = 10_000
+FACET_VALUES = 10  # the most frequent values of a facet shown
+AUTHORS_SHOWN = 3
+CONFIG = "english"
+NAME_LOOSE_THRESHOLD = 0.3  # word similarity for the looser pass on topic/institution/venue names
+
+
+@dataclass(frozen=True)
+class WorkFilters:
+    year_from: int | None = None
+    year_to: int | None = None
+    work_type: str = ""
+    topic_id: int | None = None
+    institution_id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(
+            (self.year_from, self.year_to, self.work_type, self.topic_id, self.institution_id)
+        )
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class WorkFacets:
+    years: list[FacetValue] = field(default_factory=list)
+    types: list[FacetValue] = field(default_factory=list)
+    topics: list[FacetValue] = field(default_factory=list)
+    institutions: list[FacetValue] = field(default_factory=list)
+    sampled: bool = False  # counted among the first FACET_SAMPLE matches only
+    sample_size: int = FACET_SAMPLE
+
+
+@dataclass(frozen=True)
+class WorkSearch:
+    results: SearchResults[Work]
+    facets: WorkFacets
+    filters: WorkFilters
+    ranked: bool = True  # False: too many matches to rank, most cited first
+    stop_words_only: bool = False  # the query had only words too common to search for
+
+
+def tsquery(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=CONFIG)
+
+
+def _query_is_empty(query: str) -> bool:
+    # "the of" parses to an empty tsquery: nothing to look for, which is not "no match".
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s)) = 0", [CONFIG, query]
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def work_matches(query: str, filters: WorkFilters) -> QuerySet[Work]:
+    """Works whose title or abstract match `query`, narrowed by the filters."""
+    matches = Work.objects.filter(search_document=tsquery(query))
+    if filters.year_from is not None:
+        matches = matches.filter(publication_year__gte=filters.year_from)
+    if filters.year_to is not None:
+        matches = matches.filter(publication_year__lte=filters.year_to)
+    if filters.work_type:
+        matches = matches.filter(work_type=filters.work_type)
+    if filters.topic_id is not None:
+        matches = matches.filter(
+            Exists(WorkTopic.objects.filter(work=OuterRef("pk"), topic_id=filters.topic_id))
+        )
+    if filters.institution_id is not None:
+        matches = matches.filter(
+            Exists(
+                AuthorshipInstitution.objects.filter(
+                    authorship__work=OuterRef("pk"), institution_id=filters.institution_id
+                )
+            )
+        )
+    return matches
+
+
+def with_first_authors(works: QuerySet[Work]) -> QuerySet[Work]:
+    """Works with their venue, first authors and number of authors, for a list of them."""
+    # The venue in the same query; the first authors in one more, whatever the list's length.
+    first_authors = Authorship.objects.filter(position__lt=AUTHORS_SHOWN).select_related(
+        "researcher"
+    )
+    return (
+        works.select_related("source")
+        .defer("search_document", "abstract")
+        .prefetch_related(
+            Prefetch("authorships", first_authors.order_by("position"), "first_authors")
+        )
+        .annotate(
+            authors_count=RawSQL(
+                "SELECT count(*) FROM works_authorship a WHERE a.work_id = works_work.id", []
+            )
+        )
+    )
+
+
+def work_search(
+    query: str, *, filters: WorkFilters | None = None, number: int = 1, facets: bool = True
+) -> WorkSearch:
+    """One page of works matching `query`, the best first, with facet counts."""
+    filters = filters or WorkFilters()
+    query = " ".join(query.split())[:200]
+    terms = search_terms(query)
+    if not terms or _query_is_empty(query):
+        empty = SearchResults[Work](query=query, hits=[], total=0, number=number, terms=terms)
+        return WorkSearch(empty, WorkFacets(), filters, stop_words_only=bool(terms))
+    matches = work_matches(query, filters)
+    total = matches[: COUNT_CAP + 1].count()
+    ranked = total <= RANK_LIMIT
+    start = (number - 1) * PAGE_SIZE
+    hits: list[Work] = []
+    if total and start < total:
+        ordered: QuerySet[Work]
+        if ranked:
+            rank = SearchRank(F("search_document"), tsquery(query))
+            ordered = matches.alias(rank=rank).order_by("-rank", "-cited_by_count", "-pk")
+        else:
+            ordered = matches.order_by("-cited_by_count", "-pk")  # the index work_most_cited
+        hits = list(with_first_authors(ordered)[start : start + PAGE_SIZE])
+    results = SearchResults(
+        query=query,
+        hits=hits,
+        total=min(total, COUNT_CAP),
+        number=number,
+        total_capped=total > COUNT_CAP,
+        terms=terms,
+    )
+    counted = work_facets(matches, total=total) if total and facets else WorkFacets()
+    return WorkSearch(results, counted, filters, ranked=ranked)
+
+
+FACETS_SQL = """
+WITH m AS MATERIALIZED ({sample})
+(SELECT 'year', publication_year::text, publication_year::text, count(*) FROM m
+ WHERE publication_year IS NOT NULL GROUP BY publication_year
+ ORDER BY publication_year DESC LIMIT 50)
+UNION ALL
+(SELECT 'type', work_type, work_type, count(*) FROM m GROUP BY work_type
+ ORDER BY count(*) DESC, work_type LIMIT {values})
+UNION ALL
+(SELECT 'topic', t.id::text, t.display_name, count(*) FROM m
+ JOIN works_worktopic wt ON wt.work_id = m.id JOIN works_topic t ON t.id = wt.topic_id
+ GROUP BY t.id ORDER BY count(*) DESC, t.display_name LIMIT {values})
+UNION ALL
+(SELECT 'institution', i.id::text, i.display_name, count(DISTINCT m.id) FROM m
+ JOIN works_authorship a ON a.work_id = m.id
+ JOIN works_authorshipinstitution ai ON ai.authorship_id = a.id
+ JOIN profiles_institution i ON i.id = ai.institution_id
+ GROUP BY i.id ORDER BY count(DISTINCT m.id) DESC, i.display_name LIMIT {values})
+"""
+
+
+def work_facets(matches: QuerySet[Work], *, total: int) -> WorkFacets:
+    """Years, types, topics and institutions of the matches, with counts: one query.
+
+    Counted among the first FACET_SAMPLE matches (in the table's order) when there are more:
+    `total` is how many match (up to COUNT_CAP).
+    """
+    sample_sql, params = (
+        matches.order_by().values("id", "publication_year", "work_type")[:FACET_SAMPLE]
+    ).query.sql_with_params()
+    by_kind: dict[str, list[FacetValue]] = {}
+    with connection.cursor() as cursor:
+        # The SQL is composed from this module's constants and Django's own compiled query.
+        cursor.execute(FACETS_SQL.format(sample=sample_sql, values=FACET_VALUES), params)
+        for kind, value, label, count in cursor.fetchall():
+            by_kind.setdefault(kind, []).append(FacetValue(value, label, count))
+    return WorkFacets(
+        years=by_kind.get("year", []),
+        types=by_kind.get("type", []),
+        topics=by_kind.get("topic", []),
+        institutions=by_kind.get("institution", []),
+        sampled=total > FACET_SAMPLE,
+        sample_size=FACET_SAMPLE,
+    )
+
+
+def _name_search[M: models.Model](
+    queryset: QuerySet[M], query: str, *, number: int
+) -> SearchResults[M]:
+    """Names where every word of the query starts a word; close spellings when none does."""
+    query = " ".join(query.split())[:200]
+    terms = search_terms(query)
+    if not terms:
+        return SearchResults(query=query, hits=[], total=0, number=number, terms=terms)
+    strict = queryset.all()
+    for term in terms:
+        # \m: the term starts a word ("bio" finds "Biology", not "Symbiosis"); pg_trgm
+        # serves the regex from the name's trigram index for terms of three letters or more.
+        strict = strict.filter(display_name__iregex=r"\m" + term)
+    total = strict[: COUNT_CAP + 1].count()
+    start = (number - 1) * PAGE_SIZE
+    similarity = TrigramWordSimilarity(query, "display_name")
+    if total:
+        best_first = strict.annotate(similarity=similarity).order_by(
+            "-similarity", "display_name", "pk"
+        )
+        return SearchResults(
+            query=query,
+            hits=list(best_first[start : start + PAGE_SIZE]),
+            total=min(total, COUNT_CAP),
+            number=number,
+            total_capped=total > COUNT_CAP,
+            terms=terms,
+        )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # `<%` (trigram_word_similar) uses the index with this threshold, in this transaction.
+            cursor.execute(
+                "SET LOCAL pg_trgm.word_similarity_threshold = %s", [NAME_LOOSE_THRESHOLD]
+            )
+        candidates = list(
+            queryset.filter(display_name__trigram_word_similar=query)
+            .annotate(similarity=similarity)
+            .order_by("-similarity", "display_name", "pk")[:LOOSE_CANDIDATES]
+        )
+    # Kept when every word is within a typo or two of a word of the name (as for researchers).
+    close = [c for c in candidates if loose_distance(terms, str(c)) is not None]
+    return SearchResults(
+        query=query,
+        hits=close[start : start + PAGE_SIZE],
+        total=len(close),
+        number=number,
+        loose=bool(close),
+        loose_capped=len(candidates) == LOOSE_CANDIDATES,
+        considered=len(candidates),
+        terms=terms,
+    )
+
+
+def topic_search(query: str, *, number: int = 1) -> SearchResults[Topic]:
+    """Topics by name, each with its number of works."""
+    topics = Topic.objects.annotate(
+        works_count=RawSQL(
+            "SELECT count(*) FROM works_worktopic wt WHERE wt.topic_id = works_topic.id", []
+        )
+    )
+    return _name_search(topics, query, number=number)
+
+
+def institution_search(query: str, *, number: int = 1) -> SearchResults[Institution]:
+    """Institutions by name, each with how many researchers give it as their affiliation."""
+    institutions = Institution.objects.annotate(
+        researchers_count=RawSQL(
+            "SELECT count(*) FROM profiles_researcher r"
+            " WHERE r.affiliation_id = profiles_institution.id",
+            [],
+        )
+    )
+    return _name_search(institutions, query, number=number)
+
+
+def venue_search(query: str, *, number: int = 1) -> SearchResults[Source]:
+    """Venues (journals, repositories, conferences) by name, each with its number of works."""
+    venues = Source.objects.annotate(
+        works_count=RawSQL(
+            "SELECT count(*) FROM works_work w WHERE w.source_id = works_source.id", []
+        )
+    )
+    return _name_search(venues, query, number=number)
+
+
+KINDS = ("researchers", "works", "topics", "institutions", "venues")
+
+
+@dataclass(frozen=True)
+class SiteSearch:
+    """Every kind's first page (the overview), or one kind's page (`kind`)."""
+
+    query: str
+    kind: str  # "" for the overview
+    researchers: SearchResults[Researcher] | None = None
+    works: WorkSearch | None = None
+    topics: SearchResults[Topic] | None = None
+    institutions: SearchResults[Institution] | None = None
+    venues: SearchResults[Source] | None = None
+
+    @property
+    def shown(self) -> SearchResults[Any] | None:
+        """The results of the kind asked for."""
+        if self.kind == "works":
+            return self.works.results if self.works else None
+        return getattr(self, self.kind, None) if self.kind else None
+
+    @property
+    def noun(self) -> str:
+        """One of the kind asked for ("topic")."""
+        return self.kind.removesuffix("s")
+
+    @property
+    def any_hits(self) -> bool:
+        parts: list[SearchResults[Any] | None] = [
+            self.researchers,
+            self.topics,
+            self.institutions,
+            self.venues,
+            self.works.results if self.works else None,
+        ]
+        return any(part is not None and part.total for part in parts)
+
+
+def site_search(
+    query: str, *, kind: str = "", filters: WorkFilters | None = None, number: int = 1
+) -> SiteSearch:
+    """The one search box: researchers, works, topics, institutions and venues."""
+    if kind == "researchers":
+        return SiteSearch(query, kind, researchers=researcher_search(query, number=number))
+    if kind == "works":
+        return SiteSearch(query, kind, works=work_search(query, filters=filters, number=number))
+    if kind == "topics":
+        return SiteSearch(query, kind, topics=topic_search(query, number=number))
+    if kind == "institutions":
+        return SiteSearch(query, kind, institutions=institution_search(query, number=number))
+    if kind == "venues":
+        return SiteSearch(query, kind, venues=venue_search(query, number=number))
+    return SiteSearch(
+        query,
+        "",
+        researchers=researcher_search(query),
+        works=work_search(query, filters=filters, facets=False),
+        topics=topic_search(query),
+        institutions=institution_search(query),
+        venues=venue_search(query),
+    )
