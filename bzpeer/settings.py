@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.csp import CSP
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -111,14 +113,41 @@ def celery_url(redis_url: str) -> str:
     return redis_url
 
 
+# Two views of the same Redis. "default" fails open (django-redis's IGNORE_EXCEPTIONS: an
+# unreachable Redis reads as a miss and a write is dropped, logged; `add` answers "stored", see
+# profiles/cache.py): allauth's rate limits live there, and with Redis down log-in, sign-up and
+# password reset must still answer — uncounted for the outage rather than refused (a DB-backed
+# fallback would add writes to every log-in for a rare outage; django-axes, in the database,
+# still guards the admin log-in).
+# "coordination" raises, for flags whose callers must know the write failed (the drain flag).
+_CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "bzpeer")
 CACHES = {
     "default": {
+        "BACKEND": "profiles.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+            # redis-py retries a refused connection three times with back-off by default:
+            # seconds per cache call in an outage. Once is enough for a cache.
+            "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 0)},
+        },
+        "KEY_PREFIX": _CACHE_KEY_PREFIX,
+    },
+    "coordination": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bzpeer"),
-    }
+        "OPTIONS": {
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+            "retry": Retry(NoBackoff(), 0),
+        },
+        "KEY_PREFIX": _CACHE_KEY_PREFIX,
+    },
 }
+# One line per failed cache call, not a traceback each (an outage would flood the log).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 
 CELERY_BROKER_URL = celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -131,9 +160,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
     "max_retries": 1,
+    "interval_start": 0,  # no pause before that one retry: a request waits at most a moment
     # How long an unacknowledged (acks_late) task waits before Redis redelivers it, and how
-    # often a worker looks for such tasks (lowered together by the redelivery test).
-    "visibility_timeout": int(os.environ.get("BZPEER_BROKER_VISIBILITY_TIMEOUT", "3600")),
+    # often a worker looks for such tasks (lowered together by the redelivery test). Tuned to
+    # the longest task (the nightly run's topic refit, a few minutes on the 1 M-work corpus;
+    # slices and trust batches take seconds): a task killed with its worker comes back within
+    # this time. Slices and refresh requests do not wait for it: the sweeper re-enqueues them
+    # a minute past their deadline (BZPEER_SLICE_DEADLINE, BZPEER_REFRESH_OVERDUE_AFTER).
+    "visibility_timeout": int(os.environ.get("BZPEER_BROKER_VISIBILITY_TIMEOUT", "900")),
     "unacked_restore_interval": int(os.environ.get("BZPEER_BROKER_RESTORE_INTERVAL", "10")),
     "unacked_restore_throttle": 1 if os.environ.get("BZPEER_BROKER_RESTORE_INTERVAL") else 10,
     # A test worker with a short visibility timeout gets its own key space, so it never
@@ -142,6 +176,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# acks_late tasks (the idempotent ones, each says so) are also requeued when a pool child dies
+# under them (task_reject_on_worker_lost, set per task); others keep Celery's defaults.
 CELERY_TIMEZONE = "UTC"
 # Separate queues let several checkouts (or test runs) share one Redis without stealing tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "bzpeer")
@@ -302,6 +338,13 @@ BZPEER_WORKS_PAGE_SIZE = 20
 BZPEER_TRUST_REFRESH_COUNTDOWN = int(os.environ.get("BZPEER_TRUST_REFRESH_COUNTDOWN", "10"))
 BZPEER_TRUST_BATCH_SIZE = int(os.environ.get("BZPEER_TRUST_BATCH_SIZE", "5000"))
 BZPEER_TRUST_HISTORY_LENGTH = 10
+# Faults (issue 11): the outbox is swept every few seconds; a refresh request waiting past
+# this deadline gets a new drain, and a slice still pending past its deadline is re-enqueued
+# (and offers Retry on the page).
+BZPEER_OUTBOX_RETRY_AFTER = int(os.environ.get("BZPEER_OUTBOX_RETRY_AFTER", "10"))
+BZPEER_REFRESH_OVERDUE_AFTER = int(os.environ.get("BZPEER_REFRESH_OVERDUE_AFTER", "60"))
+BZPEER_SLICE_DEADLINE = int(os.environ.get("BZPEER_SLICE_DEADLINE", "30"))
+BZPEER_SWEEP_EVERY = float(os.environ.get("BZPEER_SWEEP_EVERY", "15"))
 CELERY_BEAT_SCHEDULE = {
     "trust-recompute-nightly": {
         "task": "profiles.tasks.recompute_all_researchers",
@@ -311,5 +354,16 @@ CELERY_BEAT_SCHEDULE = {
     "corpus-figures-hourly": {
         "task": "works.tasks.refresh_corpus_figures",
         "schedule": crontab(minute=5),
+    },
+    "outbox-sweep": {
+        "task": "profiles.tasks.sweep_outbox",
+        "schedule": BZPEER_SWEEP_EVERY,
+        # A sweep not run by the next one is pointless: don't let them pile up in an outage.
+        "options": {"expires": BZPEER_SWEEP_EVERY},
+    },
+    "graph-slices-sweep": {
+        "task": "graph.tasks.sweep_graph_slices",
+        "schedule": BZPEER_SWEEP_EVERY,
+        "options": {"expires": BZPEER_SWEEP_EVERY},
     },
 }

@@ -1,7 +1,8 @@
 """Celery tasks of the profiles app: thin wrappers over services, keyword ids only.
 
 All are idempotent (a redelivered task recomputes the same figures, and a batch already
-recorded is skipped), hence `acks_late`: a worker killed mid-task gets its task redelivered.
+recorded is skipped), hence `acks_late` and `reject_on_worker_lost`: a worker (or a pool child)
+killed mid-task gets its task redelivered.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from celery import shared_task
 
 from profiles.models import ResearcherRefreshRequest
 from profiles.services.derived import refresh_requests_drain
-from profiles.services.refresh import refresh_drain_schedule, researchers_request_refresh
+from profiles.services.outbox import outbox_sweep
+from profiles.services.refresh import (
+    refresh_drain_schedule,
+    refresh_drain_schedule_overdue,
+    researchers_request_refresh,
+)
 from profiles.services.trust import trust_run_batch, trust_run_start
 from works.topics_derived import derive_topics
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def refresh_researchers(*, researcher_ids: list[int]) -> int:
     """Recompute the derived figures (topics, close collaborators, trust) of these researchers.
 
@@ -27,19 +33,19 @@ def refresh_researchers(*, researcher_ids: list[int]) -> int:
     return researchers_request_refresh(researcher_ids=researcher_ids)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def drain_refresh_requests() -> int:
     """Recompute every researcher waiting for a refresh (set-based, in batches)."""
     return refresh_requests_drain()
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def recompute_trust_batch(*, run_id: int, first_id: int, last_id: int) -> bool:
     """One id-range batch of a nightly run; a batch already recorded is skipped."""
     return trust_run_batch(run_id=run_id, first_id=first_id, last_id=last_id)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def recompute_all_researchers() -> int:
     """The nightly run (beat): derive topics, then one task per batch of researchers.
 
@@ -56,3 +62,12 @@ def recompute_all_researchers() -> int:
     if ResearcherRefreshRequest.objects.exists():
         refresh_drain_schedule()
     return len(bounds)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sweep_outbox() -> int:
+    """Beat, every few seconds: publish the follow-up work an outage left owed (outbox rows
+    past due), and a drain for refresh requests waiting past their deadline."""
+    sweep = outbox_sweep()
+    refresh_drain_schedule_overdue()
+    return sweep.sent

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import secrets
 import signal
@@ -151,31 +152,77 @@ def run_site(environ: dict[str, str]) -> int:
             str(DATA / "celerybeat-schedule"),
         ],
     }
-    procs = {
-        name: subprocess.Popen(cmd, cwd=ROOT, env=environ, start_new_session=True)
-        for name, cmd in commands.items()
-    }
-    log(f"BZPEER is running at http://{host}:{port}/  (Ctrl-C stops everything)")
+    log(f"BZPEER is starting at http://{host}:{port}/  (Ctrl-C stops everything)")
     log(f"the seed profile: http://{host}:{port}/researchers/jiashi-feng/")
+    return supervise(commands, environ)
+
+
+# A crashed process is restarted after a pause that doubles with each crash in a row (1 s,
+# 2 s, … up to 30 s); one that then ran this long is healthy again and its pause starts over.
+BACKOFF_FIRST, BACKOFF_MAX, HEALTHY_AFTER = 1.0, 30.0, 60.0
+STOP_GRACE = 15.0  # seconds between SIGTERM and SIGKILL at the end
+
+
+@dataclasses.dataclass
+class Child:
+    name: str
+    command: list[str]
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    crashes: int = 0  # in a row
+    restart_at: float | None = None
+
+
+def supervise(commands: dict[str, list[str]], environ: dict[str, str]) -> int:
+    """Run each command in its own process group until we are stopped; a command that exits
+    is restarted with back-off (a dead worker or beat never stops the site). On the way out
+    every group is sent SIGTERM, then SIGKILL after STOP_GRACE, whatever signals arrive then."""
+    children = [Child(name, command) for name, command in commands.items()]
     try:
+        for child in children:
+            _start(child, environ)
         while True:
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    log(f"{name} exited with status {proc.returncode}; stopping")
-                    return proc.returncode or 1
-            time.sleep(0.5)
+            now = time.monotonic()
+            for child in children:
+                if child.proc is not None and child.proc.poll() is not None:
+                    if now - child.started >= HEALTHY_AFTER:
+                        child.crashes = 0
+                    pause = min(BACKOFF_FIRST * 2**child.crashes, BACKOFF_MAX)
+                    child.crashes += 1
+                    log(
+                        f"{child.name} exited with status {child.proc.returncode}; "
+                        f"restarting in {pause:.0f}s"
+                    )
+                    child.proc, child.restart_at = None, now + pause
+                if child.proc is None and child.restart_at is not None and now >= child.restart_at:
+                    _start(child, environ)
+            time.sleep(0.2)
     except KeyboardInterrupt:
         log("stopping")
         return 0
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_all([child.proc for child in children if child.proc is not None])
+
+
+def _start(child: Child, environ: dict[str, str]) -> None:
+    child.proc = subprocess.Popen(child.command, cwd=ROOT, env=environ, start_new_session=True)
+    child.started, child.restart_at = time.monotonic(), None
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every process group, wait, then SIGKILL what is left. Signals that arrive
+    meanwhile are ignored (see `interrupt`), so this always runs to the end."""
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    for proc in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        # The group too: a worker's pool children outlive a master killed by SIGKILL.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def main() -> int:
@@ -188,7 +235,7 @@ def main() -> int:
     exec_parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     # SIGTERM/SIGHUP stop us like Ctrl-C does, so what we started is always stopped with us.
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, interrupt)
     with services() as environ:
         if args.action == "run":
@@ -196,14 +243,28 @@ def main() -> int:
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
         if not command:
             parser.error("exec needs a command")
-        for step in split_steps(command):
-            result = subprocess.run(step, cwd=ROOT, env=environ)
-            if result.returncode != 0:
-                return result.returncode
+        try:
+            for step in split_steps(command):
+                result = subprocess.run(step, cwd=ROOT, env=environ)
+                if result.returncode != 0:
+                    return result.returncode
+        except KeyboardInterrupt:  # subprocess.run has killed the step; services stop below
+            log("stopping")
+            return 130
         return 0
 
 
+_stopping = False
+
+
 def interrupt(signum: int, frame: object) -> None:
+    """The first SIGTERM/SIGHUP stops us like Ctrl-C; later ones (a second Ctrl-C, a process
+    group signalled twice) are ignored, so the clean-up they would interrupt always finishes."""
+    global _stopping
+    if _stopping:
+        log(f"already stopping (signal {signum} ignored)")
+        return
+    _stopping = True
     raise KeyboardInterrupt
 
 

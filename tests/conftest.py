@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -55,18 +56,21 @@ def _database_url() -> str:
 
 # One worker process, one task at a time: what the tests start, with the queue they name.
 WORKER_COMMAND = [
-    sys.executable, "-m", "celery", "-A", "bzpeer", "worker", "--pool", "solo",
+    sys.executable, "-m", "celery", "-A", "bzpeer", "worker",
     "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
 ]  # fmt: skip
 
 
-def start_celery_worker(*, queue: str, log_path: Path, **env_overrides: str) -> subprocess.Popen:
-    """Start a real worker on `queue` against the test database; return once it is ready."""
+def start_celery_worker(
+    *, queue: str, log_path: Path, pool: str = "solo", **env_overrides: str
+) -> subprocess.Popen:
+    """Start a real worker on `queue` against the test database; return once it is ready.
+    `pool="prefork"` runs one pool child (the fault tests kill it)."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue, **env_overrides)
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [*WORKER_COMMAND, "--queues", queue],
+            [*WORKER_COMMAND, "--pool", pool, "--concurrency", "1", "--queues", queue],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
     deadline = time.monotonic() + 30
@@ -106,13 +110,39 @@ def celery_worker_process(transactional_db, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def unreachable_broker() -> Iterator[None]:
-    """Point Celery at a port where nothing listens: a real connection failure."""
+def eager_tasks() -> Iterator[None]:
+    """Run Celery tasks in-process (mail lands in Django's locmem outbox)."""
+    # Tasks sent by name run in-process only once registered: import every app's tasks, as
+    # a worker does at start.
+    celery_app.loader.import_default_modules()
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = False
+        celery_app.conf.task_eager_propagates = False
+
+
+# A port where nothing listens: connecting fails at once, a real connection error.
+UNREACHABLE_REDIS = "redis://127.0.0.1:9/0"
+
+
+@contextlib.contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """Publish to the broker at `url` for the block's duration."""
     previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    celery_app.conf.broker_url = url
     reset_broker_connections()
     try:
         yield
     finally:
         celery_app.conf.broker_url = previous
         reset_broker_connections()
+
+
+@pytest.fixture
+def unreachable_broker() -> Iterator[None]:
+    """Point Celery at a port where nothing listens: a real connection failure."""
+    with broker_at(UNREACHABLE_REDIS):
+        yield

@@ -1,10 +1,12 @@
 """The profiles app's models, one module per domain, re-exported here (Django's `app.models`).
 
-`researchers`: researchers, institutions, employments, follows. `trust`: trust snapshots, the
-refresh queue and nightly recompute runs. Modules import each other by module path, never
-through this package, so there is no import cycle between them.
+`outbox`: follow-up tasks owed by committed changes. `researchers`: researchers, institutions,
+employments, follows. `trust`: trust snapshots, the refresh queue and nightly recompute runs.
+Modules import each other by module path, never through this package, so there is no import
+cycle between them.
 """
 
+from profiles.models.outbox import OutboxMessage
 from profiles.models.researchers import (
     VERIFICATION_EXPLANATIONS,
     ClaimStatus,
@@ -32,6 +34,7 @@ __all__ = [
     "Follow",
     "Institution",
     "NameWords",
+    "OutboxMessage",
     "Researcher",
     "ResearcherQuerySet",
     "ResearcherRefreshRequest",

@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection, transaction
 
-from profiles.services.refresh import DRAIN_SCHEDULED_KEY, QUEUE_ERRORS
+from profiles.services.refresh import DRAIN_SCHEDULED_KEY, FLAG_CACHE, QUEUE_ERRORS
 from profiles.services.trust import trust_recompute
 from works.topics_derived import derive_topics_if_needed
 
@@ -27,7 +27,7 @@ def refresh_requests_drain(*, batch_size: int | None = None) -> int:
     """Recompute every researcher waiting for a refresh; returns how many were refreshed."""
     size = batch_size or settings.BZPEER_TRUST_BATCH_SIZE
     try:
-        cache.delete(DRAIN_SCHEDULED_KEY)
+        caches[FLAG_CACHE].delete(DRAIN_SCHEDULED_KEY)
     except QUEUE_ERRORS:
         logger.warning("could not clear the drain flag", exc_info=True)
     refreshed = 0

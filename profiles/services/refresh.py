@@ -22,9 +22,11 @@ and once that transaction has committed it
 A change that moves only a trust signal (a follow, a claim decision, an owner's edit) asks for
 `researchers_request_refresh`: steps 2 and 3, no new data version, no listeners.
 
-Where an outbox would slot in (issue 11): step 4 becomes "write an outbox row in the caller's
-transaction" and a sweeper calls `researchers_changed_notify` for the rows not yet delivered;
-the requests of step 2 already have that shape (recorded in the transaction, drained later).
+Faults (issue 11): the requests of step 2 are the durable record of the work owed. A drain
+lost to a broker outage or a killed worker is scheduled again by the sweeper
+(`refresh_drain_schedule_overdue`, run by `profiles.tasks.sweep_outbox` from Celery beat) once
+a request has waited past `BZPEER_REFRESH_OVERDUE_AFTER`. Listeners that owe work send it
+through the outbox (`profiles.services.outbox`), so a broker outage loses none of it.
 """
 
 from __future__ import annotations
@@ -33,18 +35,22 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from functools import partial
 from typing import Protocol
 
 from celery import current_app
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from profiles.models import ResearcherRefreshRequest
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +58,9 @@ logger = logging.getLogger(__name__)
 # OperationalError; the Redis cache raises redis-py's own; a refused socket as OSError).
 QUEUE_ERRORS = (BrokerError, RedisConnectionError, RedisTimeoutError, OSError)
 DRAIN_SCHEDULED_KEY = "trust:drain-scheduled"
+# The drain flag lives in the strict cache (errors raise, so an outage is known and logged);
+# the default cache fails open (allauth's rate limits must not break log-in when Redis is down).
+FLAG_CACHE = "coordination"
 # The drain task, sent by name (a Celery signature): the drain itself reports researchers changed
 # (derived topics), so importing its module here would close an import cycle.
 DRAIN_TASK = "profiles.tasks.drain_refresh_requests"
@@ -179,7 +188,7 @@ def _drain_schedule() -> tuple[DrainScheduling, str]:
     countdown = settings.BZPEER_TRUST_REFRESH_COUNTDOWN
     flagged = False
     try:
-        if not cache.add(DRAIN_SCHEDULED_KEY, 1, timeout=countdown + 60):
+        if not caches[FLAG_CACHE].add(DRAIN_SCHEDULED_KEY, 1, timeout=countdown + 60):
             return DrainScheduling.ALREADY_SCHEDULED, ""
         flagged = True
         current_app.signature(DRAIN_TASK).apply_async(countdown=countdown, retry=False)
@@ -188,6 +197,22 @@ def _drain_schedule() -> tuple[DrainScheduling, str]:
         logger.warning("could not schedule the refresh drain", exc_info=True)
         if flagged:  # no drain is waiting after all: let the next request try again
             with contextlib.suppress(*QUEUE_ERRORS):
-                cache.delete(DRAIN_SCHEDULED_KEY)
+                caches[FLAG_CACHE].delete(DRAIN_SCHEDULED_KEY)
         return DrainScheduling.UNREACHABLE, str(exc)
     return DrainScheduling.SCHEDULED, ""
+
+
+def refresh_drain_schedule_overdue() -> DrainScheduling | None:
+    """Schedule a drain if a request has waited past its deadline (the drain meant for it was
+    lost: broker down when it was scheduled, or its worker killed); None if none is overdue.
+
+    The coalescing flag may still claim a drain that will never come, so it is cleared first.
+    Drains lock the requests they take (SKIP LOCKED), so an extra one is harmless."""
+    deadline = timezone.now() - timedelta(seconds=settings.BZPEER_REFRESH_OVERDUE_AFTER)
+    if not ResearcherRefreshRequest.objects.filter(requested_at__lt=deadline).exists():
+        return None
+    try:
+        caches[FLAG_CACHE].delete(DRAIN_SCHEDULED_KEY)
+    except QUEUE_ERRORS:
+        logger.warning("could not clear the drain flag", exc_info=True)
+    return refresh_drain_schedule()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 
-from bzpeer.celery import app as celery_app
 from claims.services.claims import claim_approve, claim_open
 from tests.factories import ResearcherFactory, UserFactory
 
@@ -21,18 +19,6 @@ def verify_email(user, email: str | None = None) -> EmailAddress:
         defaults={"verified": True, "primary": email is None},
     )
     return address
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """Run Celery tasks in-process, so the mail they send lands in Django's locmem outbox."""
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = False
-        celery_app.conf.task_eager_propagates = False
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from claims.services.mail import SEND_EMAIL_TASK
 from claims.tasks import send_email
+from profiles.models import OutboxMessage
 from tests.claims.conftest import verify_email
 from tests.conftest import ROOT
 from tests.factories import UserFactory
@@ -45,7 +47,10 @@ def test_sign_up_needs_a_verified_email_sent_through_the_mail_task(
             },
         )
     assert response.status_code == 302
-    assert [cb.func.__self__.name for cb in callbacks] == ["claims.tasks.send_email"]
+    # Owed in the sign-up's transaction (the outbox), published once it committed.
+    assert len(callbacks) == 1
+    assert list(OutboxMessage.objects.values_list("task", flat=True)) == [SEND_EMAIL_TASK]
+    assert OutboxMessage.objects.get().sent_at is not None
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [f"{name}@example.org"]
 
     # Not verified yet: logging in sends the visitor to "verify your e-mail", not in.

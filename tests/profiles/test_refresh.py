@@ -144,11 +144,8 @@ def test_with_the_broker_down_the_change_commits_and_the_work_waits(
 
 def test_with_the_cache_down_too_nothing_raises(transactional_db, heard, settings):
     settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        alias: {**config, "LOCATION": "redis://127.0.0.1:9/0"}
+        for alias, config in settings.CACHES.items()
     }
     me = ResearcherFactory()
 
@@ -205,3 +202,24 @@ def test_a_real_worker_refreshes_trust_and_builds_the_slice_after_a_change(
         pytest.fail("the worker did not refresh the researcher within 30 s")
     assert TrustSnapshot.objects.get(researcher=me).works_count == 1
     assert not ResearcherRefreshRequest.objects.exists()
+
+
+def test_a_request_waiting_past_its_deadline_gets_a_new_drain(db, eager_tasks, settings):
+    from datetime import timedelta
+
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    from profiles.services.refresh import FLAG_CACHE, refresh_drain_schedule_overdue
+
+    settings.BZPEER_TRUST_REFRESH_COUNTDOWN = 0
+    me = ResearcherFactory()
+    researchers_request_refresh(researcher_ids=[me.pk])
+    assert refresh_drain_schedule_overdue() is None  # not overdue yet
+
+    ResearcherRefreshRequest.objects.update(requested_at=timezone.now() - timedelta(minutes=5))
+    # A drain that never came (its message lost with the broker) still holds the flag.
+    caches[FLAG_CACHE].set(DRAIN_SCHEDULED_KEY, 1, timeout=60)
+    assert refresh_drain_schedule_overdue() == DrainScheduling.SCHEDULED
+    assert not ResearcherRefreshRequest.objects.exists()  # drained (in-process)
+    assert TrustSnapshot.objects.filter(researcher=me).exists()

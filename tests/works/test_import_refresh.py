@@ -5,7 +5,8 @@ from unittest import mock
 
 from django.core.cache import cache
 
-from profiles.models import Researcher, ResearcherRefreshRequest
+from graph.listeners import PRECOMPUTE_TASK
+from profiles.models import OutboxMessage, Researcher, ResearcherRefreshRequest
 from profiles.services.refresh import DRAIN_SCHEDULED_KEY
 from tests.works.importing import openalex_work, write_jsonl
 from works.importers.openalex import openalex_import
@@ -25,12 +26,12 @@ def test_an_import_bumps_and_enqueues_the_touched_researchers_on_commit(
 
     with (
         mock.patch("profiles.tasks.drain_refresh_requests.apply_async") as drain,
-        mock.patch("graph.tasks.precompute_graph_slices.apply_async") as slices,
+        mock.patch("profiles.services.outbox._publish_after_commit") as published,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         cache.delete(DRAIN_SCHEDULED_KEY)
         report = run(path)
-        assert not drain.called and not slices.called  # nothing before the commit
+        assert not drain.called and not published.called  # nothing before the commit
 
     authors = set(Researcher.objects.filter(openalex_id__isnull=False).values_list("pk", flat=True))
     assert len(authors) == 2 and report.researchers_touched == 2
@@ -39,9 +40,9 @@ def test_an_import_bumps_and_enqueues_the_touched_researchers_on_commit(
     enqueued = set(ResearcherRefreshRequest.objects.values_list("researcher_id", flat=True))
     assert enqueued == authors
     assert drain.call_count == 1
-    assert {
-        i for c in slices.call_args_list for i in c.kwargs["kwargs"]["researcher_ids"]
-    } == authors
+    # The slices' precompute is owed in the outbox, and published after the commit.
+    assert set(precompute_owed()) == authors
+    assert published.call_count == OutboxMessage.objects.count()
     assert set(
         Researcher.objects.filter(pk__in=authors).values_list("data_version", flat=True)
     ) == {2}
@@ -49,13 +50,16 @@ def test_an_import_bumps_and_enqueues_the_touched_researchers_on_commit(
     assert bystander.data_version == 1
 
     ResearcherRefreshRequest.objects.all().delete()
-    with (
-        mock.patch("graph.tasks.precompute_graph_slices.apply_async") as again,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    OutboxMessage.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
         run(path)
-    assert not again.called
+    assert not OutboxMessage.objects.exists()  # nothing changed, nothing owed
     assert not ResearcherRefreshRequest.objects.exists()
+
+
+def precompute_owed() -> list[int]:
+    rows = OutboxMessage.objects.filter(task=PRECOMPUTE_TASK).values_list("kwargs", flat=True)
+    return [i for kwargs in rows for i in kwargs["researcher_ids"]]
 
 
 def test_an_unreachable_broker_leaves_the_import_in_place_with_a_warning(
