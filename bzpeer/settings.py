@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "profiles",
     "works",
     "graph",
+    "openweb",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "openweb.context_processors.canonical_url",
             ],
         },
     },

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("graph.urls")),
     path("", include("works.urls")),
     path("", include("claims.urls")),
+    path("", include("openweb.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

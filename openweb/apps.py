@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class OpenwebConfig(AppConfig):
+    name = "openweb"
+    verbose_name = "BZPEER on the open web: citations, structured data, sitemaps, feeds, API"
+
+    def ready(self) -> None:
+        from openweb.structured_data import profile_meta
+        from profiles.profile_panels import profile_panel_register
+
+        # The profile's description, Open Graph tags and Person JSON-LD (see profile_panels).
+        profile_panel_register("page_meta", profile_meta)

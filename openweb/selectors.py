@@ -1,0 +1,82 @@
+"""Reads for citation export: a work, or a researcher's works (filtered), as `CitedWork`s.
+
+Two queries whatever the number of works: the works, then their authorships in order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from claims.models import FlagState, WorkFlag
+from openweb.citations import CitedWork
+from profiles.models import Researcher
+from works.models import Authorship, Work
+
+# A researcher's export is one response; past this many works it is cut (and says so).
+EXPORT_MAX_WORKS = 5000
+
+
+@dataclass(frozen=True)
+class WorkFilters:
+    """The profile's filters that an export of "the current view" keeps."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    work_type: str = ""
+    topic_id: int | None = None
+
+
+def researcher_citable_works(researcher: Researcher, filters: WorkFilters) -> QuerySet[Work]:
+    """The researcher's works in the profile's order, without those they flagged "not mine".
+
+    An accepted flag has already removed the authorship; a pending one is the owner saying
+    the work is not theirs, so their citation list leaves it out at once.
+    """
+    flagged = WorkFlag.objects.filter(
+        researcher=researcher, work=OuterRef("pk"), state=FlagState.PENDING
+    )
+    works = Work.objects.filter(authorships__researcher=researcher).exclude(Exists(flagged))
+    if filters.year_from is not None:
+        works = works.filter(publication_year__gte=filters.year_from)
+    if filters.year_to is not None:
+        works = works.filter(publication_year__lte=filters.year_to)
+    if filters.work_type:
+        works = works.filter(work_type=filters.work_type)
+    if filters.topic_id is not None:
+        works = works.filter(worktopic__topic_id=filters.topic_id)
+    return works.select_related("source").newest_first()
+
+
+def cited_works(works: list[Work], *, url_of: Callable[[Work], str]) -> list[CitedWork]:
+    """`CitedWork`s of the works, in the given order, with their authors in order."""
+    authors: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Authorship.objects.filter(work__in=[w.pk for w in works])
+        .order_by("work_id", "position")
+        .values_list("work_id", "raw_author_name", "researcher__display_name")
+    )
+    for work_id, raw_name, record_name in rows:
+        # The name as printed on the work; the record's name when the source gave none.
+        authors[work_id].append(raw_name or record_name)
+    return [
+        CitedWork(
+            pk=work.pk,
+            title=work.title,
+            work_type=work.work_type,
+            year=work.publication_year,
+            month=work.publication_date.month if work.publication_date else None,
+            day=work.publication_date.day if work.publication_date else None,
+            venue=work.source.display_name if work.source else work.venue,
+            doi=work.doi or "",
+            arxiv_id=work.arxiv_id or "",
+            openalex_id=work.openalex_id or "",
+            abstract=work.abstract,
+            authors=tuple(authors[work.pk]),
+            url=url_of(work),
+        )
+        for work in works
+    ]

@@ -1,0 +1,179 @@
+"""schema.org JSON-LD and the page's description for search engines and link previews.
+
+JSON-LD goes in `<script type="application/ld+json">`: a data block, which browsers never run,
+so the strict CSP (`script-src 'self'`) has nothing to block. Its text must still not end the
+element early: `<`, `>` and `&` are written as JSON's `\\u003c`, `\\u003e`, `\\u0026` (same
+value to a JSON parser), so "</script>" in a title cannot close the block.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from openweb.citations import CitedWork
+from profiles.models import Researcher
+
+SCHEMA_ORG = "https://schema.org"
+# Characters that could end or confuse the <script> element, as JSON unicode escapes.
+JSON_IN_HTML_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+DESCRIPTION_CHARS = 200
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a page tells crawlers and link previews about itself."""
+
+    title: str
+    description: str
+    og_type: str = "website"
+    # The page's main entity first; its "url" is the page's canonical URL (see `json_ld`).
+    structured_data: list[dict[str, Any]] = field(default_factory=list)
+
+    def json_ld(self, url: str) -> SafeString:
+        """The structured data as JSON-LD, the main entity's `url` set to the page's URL."""
+        if not self.structured_data:
+            return SafeString("")
+        main, *others = self.structured_data
+        main = {**main, "url": main.get("url") or url}
+        return json_ld_script([main, *others] if others else main)
+
+
+def json_ld_script(data: object) -> SafeString:
+    """`<script type="application/ld+json">…</script>` that no value can break out of."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(  # noqa: S308 - the JSON's <, > and & are escaped just above
+        f'<script type="application/ld+json">{text.translate(JSON_IN_HTML_ESCAPES)}</script>'
+    )
+
+
+def _property_value(property_id: str, value: str) -> dict[str, str]:
+    return {"@type": "PropertyValue", "propertyID": property_id, "value": value}
+
+
+def person(researcher: Researcher) -> dict[str, Any]:
+    """schema.org Person: name, affiliation, identifiers (ORCID, OpenAlex) as `sameAs`."""
+    data: dict[str, Any] = {
+        "@context": SCHEMA_ORG,
+        "@type": "Person",
+        "name": researcher.display_name,
+    }
+    same_as = [u for u in (researcher.orcid_url, researcher.openalex_url) if u]
+    if same_as:
+        data["sameAs"] = same_as
+    identifiers = []
+    if researcher.orcid:
+        identifiers.append(_property_value("ORCID", researcher.orcid))
+    if researcher.openalex_id:
+        identifiers.append(_property_value("OpenAlex", researcher.openalex_id))
+    if identifiers:
+        data["identifier"] = identifiers
+    variants = [v for v in researcher.name_variants if v != researcher.display_name]
+    if variants:
+        data["alternateName"] = variants
+    if researcher.headline:
+        data["description"] = researcher.headline
+    if institution := researcher.affiliation:
+        org: dict[str, Any] = {"@type": "Organization", "name": institution.display_name}
+        org_same_as = [
+            u
+            for u in (
+                f"https://ror.org/{institution.ror_id.removeprefix('https://ror.org/')}"
+                if institution.ror_id
+                else "",
+                f"https://openalex.org/{institution.openalex_id}"
+                if institution.openalex_id
+                else "",
+            )
+            if u
+        ]
+        if org_same_as:
+            org["sameAs"] = org_same_as
+        data["affiliation"] = org
+    return data
+
+
+def profile_meta(*, user: object, researcher: Researcher) -> PageMeta:
+    """The profile's description, Open Graph type and Person JSON-LD (a profile panel)."""
+    parts = [researcher.headline.rstrip(". ") or "Researcher"]
+    if researcher.affiliation:
+        parts.append(researcher.affiliation.display_name)
+    works = getattr(researcher, "works_count", None)
+    if works is not None:
+        parts.append(f"{works} published item(s)")
+    description = (
+        f"{researcher.display_name}: {' · '.join(parts)}. "
+        "Profile, works and research graph on BZPEER."
+    )
+    return PageMeta(
+        title=researcher.display_name,
+        description=Truncator(description).chars(DESCRIPTION_CHARS),
+        og_type="profile",
+        structured_data=[person(researcher)],
+    )
+
+
+def scholarly_article(
+    work: CitedWork, *, authors: list[tuple[str, str]], topics: list[str]
+) -> dict[str, Any]:
+    """schema.org ScholarlyArticle: authors in order, date, identifiers, `isPartOf` venue.
+
+    `authors` are (name, profile URL) pairs in the work's order.
+    """
+    data: dict[str, Any] = {
+        "@context": SCHEMA_ORG,
+        "@type": "ScholarlyArticle",
+        "name": work.title,
+        "headline": Truncator(work.title).chars(110),
+    }
+    if work.url:
+        data["url"] = work.url
+    if authors:
+        data["author"] = [
+            {"@type": "Person", "name": name, **({"url": url} if url else {})}
+            for name, url in authors
+        ]
+    if work.year:
+        date = str(work.year)
+        if work.month:
+            date += f"-{work.month:02d}" + (f"-{work.day:02d}" if work.day else "")
+        data["datePublished"] = date
+    identifiers = []
+    same_as = []
+    if work.doi:
+        identifiers.append(_property_value("DOI", work.doi))
+        same_as.append(f"https://doi.org/{work.doi}")
+    if work.arxiv_id:
+        identifiers.append(_property_value("arXiv", work.arxiv_id))
+        same_as.append(f"https://arxiv.org/abs/{work.arxiv_id}")
+    if work.openalex_id:
+        identifiers.append(_property_value("OpenAlex", work.openalex_id))
+        same_as.append(f"https://openalex.org/{work.openalex_id}")
+    if identifiers:
+        data["identifier"] = identifiers
+        data["sameAs"] = same_as
+    if work.venue:
+        data["isPartOf"] = {"@type": "Periodical", "name": work.venue}
+    if work.abstract:
+        data["abstract"] = work.abstract
+    if topics:
+        data["about"] = [{"@type": "Thing", "name": t} for t in topics]
+    return data
+
+
+def work_meta(work: CitedWork, *, authors: list[tuple[str, str]], topics: list[str]) -> PageMeta:
+    """The work page's description, Open Graph type and ScholarlyArticle JSON-LD."""
+    byline = ", ".join(name for name, _ in authors[:3]) + (" et al." if len(authors) > 3 else "")
+    description = " · ".join(p for p in (byline, str(work.year or ""), work.venue) if p)
+    if work.abstract:
+        description += f". {work.abstract}"
+    return PageMeta(
+        title=work.title,
+        description=Truncator(description or work.title).chars(DESCRIPTION_CHARS),
+        og_type="article",
+        structured_data=[scholarly_article(work, authors=authors, topics=topics)],
+    )

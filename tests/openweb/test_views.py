@@ -1,0 +1,225 @@
+"""Citation downloads, the cite page and the pages' meta tags, as each kind of visitor."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import bibtexparser
+import pytest
+import rispy
+from django.test import Client
+
+from claims.models import FlagState, WorkFlag
+from tests.factories import (
+    AuthorshipFactory,
+    InstitutionFactory,
+    ResearcherFactory,
+    TopicFactory,
+    UserFactory,
+    WorkFactory,
+    WorkTopicFactory,
+)
+
+
+@pytest.fixture
+def ada(db):
+    return ResearcherFactory(
+        display_name="Ada Lovelace",
+        slug="ada-lovelace",
+        openalex_id="A1",
+        orcid="0000-0002-1825-0097",
+    )
+
+
+@pytest.fixture
+def works(ada):
+    """Three works of Ada's, the second with Ada as second author after Charles Babbage."""
+    babbage = ResearcherFactory(display_name="Charles Babbage", slug="charles-babbage")
+    notes = WorkFactory(
+        title="Notes on the Analytical Engine", publication_year=1843, doi="10.1/notes"
+    )
+    engine = WorkFactory(title="The Difference Engine", publication_year=1830, work_type="book")
+    sketch = WorkFactory(
+        title="Sketch of an engine",
+        publication_year=1842,
+        work_type="preprint",
+        arxiv_id="1842.00001",
+    )
+    AuthorshipFactory(work=notes, researcher=ada, position=0, raw_author_name="Augusta Ada King")
+    AuthorshipFactory(work=engine, researcher=babbage, position=0)
+    AuthorshipFactory(work=engine, researcher=ada, position=1)
+    AuthorshipFactory(work=sketch, researcher=ada, position=0)
+    return {"notes": notes, "engine": engine, "sketch": sketch}
+
+
+def visitors():
+    return ["anonymous", "outsider", "moderator"]
+
+
+def client_for(who: str, request) -> Client:
+    client = Client()
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    return client
+
+
+@pytest.mark.parametrize("who", visitors())
+def test_it_downloads_a_researchers_works_in_every_format_for_anyone(who, request, ada, works):
+    client = client_for(who, request)
+    bib = client.get("/researchers/ada-lovelace/works.bib")
+    assert bib.status_code == 200
+    assert bib["Content-Type"] == "application/x-bibtex; charset=utf-8"
+    assert bib["Content-Disposition"] == 'attachment; filename="ada-lovelace-works.bib"'
+    entries = bibtexparser.parse_string(bib.content.decode()).entries
+    # The profile's order: newest first.
+    assert [e["title"] for e in entries] == [
+        "{Notes on the Analytical Engine}",
+        "{Sketch of an engine}",
+        "{The Difference Engine}",
+    ]
+    assert entries[0]["author"] == "King, Augusta Ada"  # the name as printed on the work
+    assert entries[2]["author"] == "Babbage, Charles and Lovelace, Ada"  # in the work's order
+    records = rispy.loads(client.get("/researchers/ada-lovelace/works.ris").content.decode())
+    assert [r["type_of_reference"] for r in records] == ["JOUR", "UNPB", "BOOK"]
+    items = json.loads(client.get("/researchers/ada-lovelace/works.csl.json").content)
+    assert [i["id"] for i in items] == [e.key for e in entries]
+
+
+def test_the_export_keeps_the_profiles_filters_and_refuses_bad_ones(ada, works):
+    client = Client()
+    topic = TopicFactory(display_name="Engines")
+    WorkTopicFactory(work=works["engine"], topic=topic)
+    by_year = client.get("/researchers/ada-lovelace/works.ris?year_from=1842&year_to=1842")
+    assert [r["title"] for r in rispy.loads(by_year.content.decode())] == ["Sketch of an engine"]
+    by_type = client.get("/researchers/ada-lovelace/works.ris?type=book")
+    assert [r["title"] for r in rispy.loads(by_type.content.decode())] == ["The Difference Engine"]
+    by_topic = client.get(f"/researchers/ada-lovelace/works.ris?topic={topic.pk}")
+    assert [r["title"] for r in rispy.loads(by_topic.content.decode())] == ["The Difference Engine"]
+    bad = client.get("/researchers/ada-lovelace/works.bib?year_from=soon")
+    assert bad.status_code == 400
+    assert "year_from: Enter a whole number." in bad.content.decode()
+    backwards = client.get("/researchers/ada-lovelace/works.bib?year_from=1900&year_to=1800")
+    assert backwards.status_code == 400
+    assert "year_from must not be after year_to" in backwards.content.decode()
+
+
+def test_works_flagged_not_mine_are_left_out(ada, works):
+    flagger = UserFactory(username="ada")
+    WorkFlag.objects.create(researcher=ada, work=works["engine"], raised_by=flagger)
+    WorkFlag.objects.create(
+        researcher=ada, work=works["sketch"], raised_by=flagger, state=FlagState.DISMISSED
+    )
+    titles = [
+        r["title"]
+        for r in rispy.loads(Client().get("/researchers/ada-lovelace/works.ris").content.decode())
+    ]
+    # Pending "not mine": out at once; dismissed: the moderator said it is hers, so it stays.
+    assert titles == ["Notes on the Analytical Engine", "Sketch of an engine"]
+
+
+def test_unknown_formats_researchers_and_works_are_404(ada, works):
+    client = Client()
+    assert client.get("/researchers/ada-lovelace/works.xml").status_code == 404
+    assert client.get("/researchers/nobody/works.bib").status_code == 404
+    assert client.get("/works/999999/citation.bib").status_code == 404
+    assert client.get("/works/999999/cite/").status_code == 404
+    assert client.get(f"/works/{works['notes'].pk}/citation.docx").status_code == 404
+    assert client.post(f"/works/{works['notes'].pk}/citation.bib").status_code == 405
+
+
+def test_one_work_downloads_under_its_key(works):
+    response = Client().get(f"/works/{works['notes'].pk}/citation.bib")
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="king1843notes-{works["notes"].pk}.bib"'
+    )
+    (entry,) = bibtexparser.parse_string(response.content.decode()).entries
+    assert entry["doi"] == "10.1/notes"
+
+
+@pytest.mark.parametrize("who", visitors())
+def test_the_cite_page_shows_apa_ieee_and_the_bibtex_entry(who, request, works):
+    response = client_for(who, request).get(f"/works/{works['engine'].pk}/cite/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Babbage, C., &amp; Lovelace, A. (1830). <i>" not in html  # plain text, escaped
+    assert "Babbage, C., &amp; Lovelace, A. (1830). The Difference Engine." in html
+    assert "[1] C. Babbage and A. Lovelace, <i>" not in html
+    assert "[1] C. Babbage and A. Lovelace, The Difference Engine. 1830." in html
+    assert f"@book{{babbage1830difference-{works['engine'].pk}," in html
+    assert '<meta name="robots" content="noindex">' in html
+
+
+def test_a_title_with_html_is_escaped_on_the_cite_page(db):
+    work = WorkFactory(title='<img src=x onerror="alert(1)"> & more')
+    html = Client().get(f"/works/{work.pk}/cite/").content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x" in html
+
+
+def jsonld_of(html: str) -> list[dict]:
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(b) for b in blocks]
+
+
+def test_the_profile_has_person_json_ld_description_canonical_and_open_graph(ada, works):
+    ada.affiliation = InstitutionFactory(display_name="University of London", ror_id="04cw6st05")
+    ada.headline = "Mathematician."
+    ada.save()
+    html = Client().get("/researchers/ada-lovelace/?page=1").content.decode()
+    (person,) = jsonld_of(html)
+    assert person == {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": "Ada Lovelace",
+        "sameAs": ["https://orcid.org/0000-0002-1825-0097", "https://openalex.org/A1"],
+        "identifier": [
+            {"@type": "PropertyValue", "propertyID": "ORCID", "value": "0000-0002-1825-0097"},
+            {"@type": "PropertyValue", "propertyID": "OpenAlex", "value": "A1"},
+        ],
+        "description": "Mathematician.",
+        "affiliation": {
+            "@type": "Organization",
+            "name": "University of London",
+            "sameAs": [
+                "https://ror.org/04cw6st05",
+                f"https://openalex.org/{ada.affiliation.openalex_id}",
+            ],
+        },
+        "url": "http://testserver/researchers/ada-lovelace/",
+    }
+    assert '<link rel="canonical" href="http://testserver/researchers/ada-lovelace/">' in html
+    assert '<meta property="og:type" content="profile">' in html
+    assert '<meta property="og:title" content="Ada Lovelace">' in html
+    assert (
+        '<meta name="description" content="Ada Lovelace: Mathematician · University of London · '
+        '3 published item(s). Profile, works and research graph on BZPEER.">'
+    ) in html
+
+
+def test_script_in_the_data_cannot_break_out_of_the_json_ld(db):
+    ResearcherFactory(
+        slug="mallory", display_name='</script><script>alert("x")</script>', headline="a & b <!--"
+    )
+    html = Client().get("/researchers/mallory/").content.decode()
+    head = html[: html.index("</head>")]
+    # One script element of ours holds the data; nothing in it closes it or opens another.
+    assert head.count("<script>") == 0
+    assert "</script><script>" not in head
+    (person,) = jsonld_of(head)
+    assert person["name"] == '</script><script>alert("x")</script>'
+    assert person["description"] == "a & b <!--"
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=feng", "/topics/{topic}/", "/works/{work}/cite/"])
+def test_every_public_page_has_a_description_canonical_url_and_open_graph(path, works):
+    topic = TopicFactory(display_name="Engines")
+    html = Client().get(path.format(topic=topic.pk, work=works["notes"].pk)).content.decode()
+    canonical = (
+        "http://testserver" + path.format(topic=topic.pk, work=works["notes"].pk).split("?")[0]
+    )
+    assert f'<link rel="canonical" href="{canonical}">' in html
+    assert re.search(r'<meta name="description" content="[^"]{20,}">', html)
+    for prop in ("og:title", "og:description", "og:type", "og:url", "og:site_name"):
+        assert f'<meta property="{prop}" content="' in html
