@@ -94,6 +94,7 @@ class CitedWork:
     abstract: str
     authors: tuple[str, ...]  # as printed on the work, in order
     url: str  # the work's page on this site (absolute), or "" when it has none
+    more_authors: bool = False  # `authors` is the head of a longer list (the page's panel)
 
     @property
     def csl_type(self) -> str:
@@ -210,7 +211,8 @@ def bibtex_entry(work: CitedWork) -> str:
     item_type = work.csl_type
     fields: list[tuple[str, str]] = []
     if work.authors:
-        fields.append(("author", " and ".join(_bibtex_name(a) for a in work.authors)))
+        names = [_bibtex_name(a) for a in work.authors]
+        fields.append(("author", " and ".join([*names, "others"] if work.more_authors else names)))
     # Double braces keep the title's capitals (acronyms, proper names) as written.
     fields.append(("title", "{" + _latex(work.title) + "}"))
     if work.venue:

@@ -5,7 +5,6 @@ from openweb import views
 app_name = "openweb"
 
 urlpatterns = [
-    path("works/<int:work_id>/cite/", views.work_cite, name="work_cite"),
     path("works/<int:work_id>/citation.<str:fmt>", views.work_citation, name="work_citation"),
     path(
         "researchers/<slug:slug>/works.<str:fmt>",

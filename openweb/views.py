@@ -1,17 +1,17 @@
-"""Citation downloads and the cite page."""
+"""Citation downloads: a work, or a researcher's works, as BibTeX, RIS or CSL-JSON."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
 from openweb import citations
 from openweb.citations import CitedWork
 from openweb.forms import WorkFiltersForm
+from openweb.panels import work_page_url
 from openweb.selectors import EXPORT_MAX_WORKS, cited_works, researcher_citable_works
 from profiles.models import Researcher
 from works.models import Work
@@ -38,14 +38,6 @@ def _export_format(fmt: str) -> ExportFormat:
         return FORMATS[fmt]
     except KeyError:
         raise Http404("No such citation format (bib, ris or csl.json).") from None
-
-
-def work_page_url(request: HttpRequest, work: Work) -> str:
-    """The absolute URL of the work's page, or "" while the site has no work pages."""
-    try:
-        return request.build_absolute_uri(reverse("works:work_redirect", args=[work.pk]))
-    except NoReverseMatch:
-        return ""
 
 
 def _download(body: str, export: ExportFormat, *, name: str) -> HttpResponse:
@@ -87,32 +79,3 @@ def researcher_citations(request: HttpRequest, slug: str, fmt: str) -> HttpRespo
     if len(works) > EXPORT_MAX_WORKS:
         response["BZPEER-Export-Cut"] = f"first {EXPORT_MAX_WORKS} works; filter by year for more"
     return response
-
-
-@dataclass(frozen=True)
-class CitePanel:
-    """What the cite panel shows: formatted references, the BibTeX entry, the downloads."""
-
-    work_id: int
-    key: str
-    references: list[tuple[str, str]]  # (style label, reference)
-    bibtex: str
-
-
-def cite_panel(cited: CitedWork) -> CitePanel:
-    return CitePanel(
-        work_id=cited.pk,
-        key=citations.citation_key(cited),
-        references=[
-            (label, citations.formatted_reference(cited, style=style))
-            for style, label in citations.STYLES.items()
-        ],
-        bibtex=citations.bibtex_entry(cited),
-    )
-
-
-@require_safe
-def work_cite(request: HttpRequest, work_id: int) -> HttpResponse:
-    """Cite a work: APA and IEEE references, its BibTeX entry to copy, the downloads."""
-    cited = _cited_work(request, work_id)
-    return render(request, "openweb/work_cite.html", {"cited": cited, "cite": cite_panel(cited)})

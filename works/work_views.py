@@ -10,6 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 from profiles.http import HtmxHttpRequest
 from works.forms import WorkPageState, work_page_state
 from works.models import Work
+from works.work_panels import work_panels
 from works.work_selectors import (
     AUTHORS_HEAD,
     AUTHORS_TAIL,
@@ -80,5 +81,6 @@ def work_detail(request: HtmxHttpRequest, work_id: int, slug: str) -> HttpRespon
         "citing": _citing(work, state),
         "topics": work_topics(work),
         "references": work_references(work),
+        **work_panels(request=request, work=work),  # the cite panel and the page's JSON-LD
     }
     return render(request, TEMPLATE, context)

@@ -123,7 +123,6 @@ def test_unknown_formats_researchers_and_works_are_404(ada, works):
     assert client.get("/researchers/ada-lovelace/works.xml").status_code == 404
     assert client.get("/researchers/nobody/works.bib").status_code == 404
     assert client.get("/works/999999/citation.bib").status_code == 404
-    assert client.get("/works/999999/cite/").status_code == 404
     assert client.get(f"/works/{works['notes'].pk}/citation.docx").status_code == 404
     assert client.post(f"/works/{works['notes'].pk}/citation.bib").status_code == 405
 
@@ -139,23 +138,70 @@ def test_one_work_downloads_under_its_key(works):
 
 
 @pytest.mark.parametrize("who", visitors())
-def test_the_cite_page_shows_apa_ieee_and_the_bibtex_entry(who, request, works):
-    response = client_for(who, request).get(f"/works/{works['engine'].pk}/cite/")
+def test_the_work_page_cites_in_apa_ieee_and_bibtex(who, request, works):
+    engine = works["engine"]
+    response = client_for(who, request).get(engine.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Babbage, C., &amp; Lovelace, A. (1830). <i>" not in html  # plain text, escaped
     assert "Babbage, C., &amp; Lovelace, A. (1830). The Difference Engine." in html
-    assert "[1] C. Babbage and A. Lovelace, <i>" not in html
     assert "[1] C. Babbage and A. Lovelace, The Difference Engine. 1830." in html
-    assert f"@book{{babbage1830difference-{works['engine'].pk}," in html
-    assert '<meta name="robots" content="noindex">' in html
+    assert f"@book{{babbage1830difference-{engine.pk}," in html
+    assert f'<a href="/works/{engine.pk}/citation.ris" download>RIS</a>' in html
 
 
-def test_a_title_with_html_is_escaped_on_the_cite_page(db):
+def test_the_cite_panel_escapes_titles_and_cites_the_first_authors_only(db, monkeypatch):
+    monkeypatch.setattr("openweb.panels.PANEL_AUTHORS", 2)
     work = WorkFactory(title='<img src=x onerror="alert(1)"> & more')
-    html = Client().get(f"/works/{work.pk}/cite/").content.decode()
+    for position, name in enumerate(["Ann Able", "Bob Baker", "Cy Cole"]):
+        AuthorshipFactory(
+            work=work, researcher=ResearcherFactory(display_name=name), position=position
+        )
+    html = Client().get(work.get_absolute_url()).content.decode()
     assert "<img src=x" not in html
     assert "&lt;img src=x" in html
+    assert "author = {Able, Ann and Baker, Bob and others}" in html
+    (article,) = jsonld_of(html)
+    assert [a["name"] for a in article["author"]] == ["Ann Able", "Bob Baker"]
+    # The download has every author.
+    bib = Client().get(f"/works/{work.pk}/citation.bib").content.decode()
+    assert bibtexparser.parse_string(bib).entries[0]["author"] == (
+        "Able, Ann and Baker, Bob and Cole, Cy"
+    )
+
+
+def test_the_work_page_has_scholarly_article_json_ld(works):
+    notes = works["notes"]
+    notes.abstract = "On Bernoulli numbers."
+    notes.venue = "Taylor's Scientific Memoirs"
+    notes.openalex_id = "W9"
+    notes.save()
+    html = Client().get(notes.get_absolute_url()).content.decode()
+    (article,) = jsonld_of(html)
+    url = f"http://testserver{notes.get_absolute_url()}"
+    assert article == {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "name": "Notes on the Analytical Engine",
+        "headline": "Notes on the Analytical Engine",
+        "url": url,
+        "author": [
+            {
+                "@type": "Person",
+                "name": "Augusta Ada King",
+                "url": "http://testserver/researchers/ada-lovelace/",
+            }
+        ],
+        "datePublished": "1843",
+        "identifier": [
+            {"@type": "PropertyValue", "propertyID": "DOI", "value": "10.1/notes"},
+            {"@type": "PropertyValue", "propertyID": "OpenAlex", "value": "W9"},
+        ],
+        "sameAs": ["https://doi.org/10.1/notes", "https://openalex.org/W9"],
+        "isPartOf": {"@type": "Periodical", "name": "Taylor's Scientific Memoirs"},
+        "abstract": "On Bernoulli numbers.",
+    }
+    assert f'<link rel="canonical" href="{url}">' in html
+    assert '<meta property="og:type" content="article">' in html
 
 
 def jsonld_of(html: str) -> list[dict]:
@@ -212,13 +258,14 @@ def test_script_in_the_data_cannot_break_out_of_the_json_ld(db):
     assert person["description"] == "a & b <!--"
 
 
-@pytest.mark.parametrize("path", ["/", "/?q=feng", "/topics/{topic}/", "/works/{work}/cite/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/?q=feng", "/topics/{topic}/", "{work}", "/researchers/ada-lovelace/explorer/"]
+)
 def test_every_public_page_has_a_description_canonical_url_and_open_graph(path, works):
     topic = TopicFactory(display_name="Engines")
-    html = Client().get(path.format(topic=topic.pk, work=works["notes"].pk)).content.decode()
-    canonical = (
-        "http://testserver" + path.format(topic=topic.pk, work=works["notes"].pk).split("?")[0]
-    )
+    path = path.format(topic=topic.pk, work=works["notes"].get_absolute_url())
+    html = Client().get(path).content.decode()
+    canonical = "http://testserver" + path.split("?")[0]
     assert f'<link rel="canonical" href="{canonical}">' in html
     assert re.search(r'<meta name="description" content="[^"]{20,}">', html)
     for prop in ("og:title", "og:description", "og:type", "og:url", "og:site_name"):

@@ -236,7 +236,7 @@ def test_it_runs_a_constant_number_of_queries(client, db, django_assert_num_quer
         response = client.get(big.get_absolute_url())
     assert response.status_code == 200
     assert "300 works in BZPEER cite this one." in text_of(response.content.decode())
-    assert len(small_queries) <= 7
+    assert len(small_queries) <= 8  # 7 + the cite panel's authors (openweb, issue 14)
 
 
 def test_citers_past_the_cap_are_counted_as_more_than_it(client, db, monkeypatch):

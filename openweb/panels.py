@@ -1,0 +1,62 @@
+"""What openweb adds to the work page (through `works.work_panels`): the cite panel and the
+page's description and ScholarlyArticle JSON-LD, from one query of the work's authors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from openweb import citations
+from openweb.citations import CitedWork
+from openweb.selectors import cited_work_head
+from openweb.structured_data import PageMeta, work_meta
+from works.models import Work
+
+# The page cites and describes the first authors only (the download has them all): a paper
+# with 3,000 authors must not cost 3,000 rows and names on every view.
+PANEL_AUTHORS = 100
+
+
+@dataclass(frozen=True)
+class CitePanel:
+    """What the cite panel shows: formatted references, the BibTeX entry, the downloads."""
+
+    work_id: int
+    key: str
+    references: list[tuple[str, str]]  # (style label, reference)
+    bibtex: str
+
+
+def cite_panel(cited: CitedWork) -> CitePanel:
+    return CitePanel(
+        work_id=cited.pk,
+        key=citations.citation_key(cited),
+        references=[
+            (label, citations.formatted_reference(cited, style=style))
+            for style, label in citations.STYLES.items()
+        ],
+        bibtex=citations.bibtex_entry(cited),
+    )
+
+
+def work_page_url(request: HttpRequest, work: Work) -> str:
+    """The absolute URL of the work's page."""
+    return request.build_absolute_uri(work.get_absolute_url())
+
+
+@dataclass(frozen=True)
+class WorkOpenWeb:
+    cite: CitePanel
+    meta: PageMeta
+
+
+def work_open_web(*, request: HttpRequest, work: Work) -> WorkOpenWeb:
+    """The work page's cite panel, description and JSON-LD (a work panel)."""
+    cited, authors = cited_work_head(work, url=work_page_url(request, work), limit=PANEL_AUTHORS)
+    people = [
+        (a.name, request.build_absolute_uri(reverse("profiles:researcher_detail", args=[a.slug])))
+        for a in authors
+    ]
+    return WorkOpenWeb(cite=cite_panel(cited), meta=work_meta(cited, authors=people, topics=[]))
