@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django.contrib.humanize",  # intcomma on counts (50,000 citing works)
     "django_htmx",
     "allauth",

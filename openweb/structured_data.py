@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -31,6 +32,7 @@ class PageMeta:
     title: str
     description: str
     og_type: str = "website"
+    feed_url: str = ""  # an Atom feed of the page's new works
     # The page's main entity first; its "url" is the page's canonical URL (see `json_ld`).
     structured_data: list[dict[str, Any]] = field(default_factory=list)
 
@@ -113,6 +115,7 @@ def profile_meta(*, user: object, researcher: Researcher) -> PageMeta:
         title=researcher.display_name,
         description=Truncator(description).chars(DESCRIPTION_CHARS),
         og_type="profile",
+        feed_url=reverse("openweb:researcher_feed", args=[researcher.slug]),
         structured_data=[person(researcher)],
     )
 
