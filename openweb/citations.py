@@ -187,16 +187,25 @@ def csl_json(works: list[CitedWork]) -> str:
     return json.dumps([csl_item(w) for w in works], ensure_ascii=False, indent=2) + "\n"
 
 
+# TeX ligatures of ASCII pairs (-- is a dash, '' and `` are quotes, !` and ?` inverted marks):
+# an empty group between the two keeps the characters the source wrote.
+TEX_LIGATURES = re.compile(r"(?<=-)(?=-)|(?<=')(?=')|(?<=`)(?=`)|(?<=[!?])(?=`)")
+
+
 def _latex(text: str) -> str:
-    # Braces around every replacement ({\"u}) keep BibTeX's name and case handling right.
-    escaped: str = unicode_to_latex(
-        " ".join(text.split()),
-        non_ascii_only=False,
-        replacement_latex_protection="braces-all",
-        unknown_char_policy="keep",
-        unknown_char_warning=False,
+    """`text` for a BibTeX value: LaTeX specials and non-ASCII letters as LaTeX commands,
+    braced ({\\"u}) so that BibTeX's name and case handling leaves them whole."""
+    pieces = TEX_LIGATURES.split(" ".join(text.split()))
+    return "{}".join(
+        unicode_to_latex(
+            piece,
+            non_ascii_only=False,
+            replacement_latex_protection="braces-all",
+            unknown_char_policy="keep",
+            unknown_char_warning=False,
+        )
+        for piece in pieces
     )
-    return escaped
 
 
 def _bibtex_name(name: str) -> str:

@@ -14,24 +14,16 @@ from django.db.models import Exists, OuterRef, QuerySet
 from claims.models import FlagState, WorkFlag
 from openweb.citations import CitedWork
 from profiles.models import Researcher
+from profiles.works_list import WorksFilter, researcher_works
 from works.models import Authorship, Work
 
 # A researcher's export is one response; past this many works it is cut (and says so).
 EXPORT_MAX_WORKS = 5000
 
 
-@dataclass(frozen=True)
-class WorkFilters:
-    """The profile's filters that an export of "the current view" keeps."""
-
-    year_from: int | None = None
-    year_to: int | None = None
-    work_type: str = ""
-    topic_id: int | None = None
-
-
-def researcher_citable_works(researcher: Researcher, filters: WorkFilters) -> QuerySet[Work]:
-    """The researcher's works in the profile's order, without those they flagged "not mine".
+def researcher_citable_works(researcher: Researcher, filters: WorksFilter) -> QuerySet[Work]:
+    """The researcher's works as the profile lists them (its filters and order), without the
+    ones they flagged "not mine".
 
     An accepted flag has already removed the authorship; a pending one is the owner saying
     the work is not theirs, so their citation list leaves it out at once.
@@ -39,16 +31,7 @@ def researcher_citable_works(researcher: Researcher, filters: WorkFilters) -> Qu
     flagged = WorkFlag.objects.filter(
         researcher=researcher, work=OuterRef("pk"), state=FlagState.PENDING
     )
-    works = Work.objects.filter(authorships__researcher=researcher).exclude(Exists(flagged))
-    if filters.year_from is not None:
-        works = works.filter(publication_year__gte=filters.year_from)
-    if filters.year_to is not None:
-        works = works.filter(publication_year__lte=filters.year_to)
-    if filters.work_type:
-        works = works.filter(work_type=filters.work_type)
-    if filters.topic_id is not None:
-        works = works.filter(worktopic__topic_id=filters.topic_id)
-    return works.select_related("source").newest_first()
+    return researcher_works(researcher, filters).exclude(Exists(flagged)).select_related("source")
 
 
 def _cited_work(work: Work, *, authors: list[str], url: str, more: bool = False) -> CitedWork:

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_safe
 
 from openweb import citations
 from openweb.citations import CitedWork
-from openweb.forms import WorkFiltersForm
 from openweb.panels import work_page_url
 from openweb.selectors import EXPORT_MAX_WORKS, cited_works, researcher_citable_works
+from profiles.forms import WorksListForm
 from profiles.models import Researcher
 from works.models import Work
 
@@ -31,6 +31,10 @@ FORMATS = {
         citations.csl_json, "application/vnd.citationstyles.csl+json; charset=utf-8", "csl.json"
     ),
 }
+
+
+# The profile form's fields by the names the URL gives them.
+URL_NAMES = {"year_from": "from", "year_to": "to", "__all__": "filters"}
 
 
 def _export_format(fmt: str) -> ExportFormat:
@@ -64,16 +68,16 @@ def researcher_citations(request: HttpRequest, slug: str, fmt: str) -> HttpRespo
     """A researcher's works (all, or the profile's filtered view) as one citation file."""
     export = _export_format(fmt)
     researcher = get_object_or_404(Researcher, slug=slug)
-    form = WorkFiltersForm(request.GET)
+    form = WorksListForm(request.GET)  # the profile's own: ?sort=&from=&to=&type=&topic=
     if not form.is_valid():
         errors = "; ".join(
-            f"{'filters' if field == '__all__' else field}: {' '.join(map(str, e))}"
+            f"{URL_NAMES.get(field, field)}: {' '.join(map(str, e))}"
             for field, e in form.errors.items()
         )
         return HttpResponse(
             f"Bad filter — {errors}\n", status=400, content_type="text/plain; charset=utf-8"
         )
-    works = list(researcher_citable_works(researcher, form.filters())[: EXPORT_MAX_WORKS + 1])
+    works = list(researcher_citable_works(researcher, form.works_filter())[: EXPORT_MAX_WORKS + 1])
     cited = cited_works(works[:EXPORT_MAX_WORKS], url_of=lambda w: work_page_url(request, w))
     response = _download(export.render(cited), export, name=f"{researcher.slug}-works")
     if len(works) > EXPORT_MAX_WORKS:

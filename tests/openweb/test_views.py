@@ -90,18 +90,24 @@ def test_the_export_keeps_the_profiles_filters_and_refuses_bad_ones(ada, works):
     client = Client()
     topic = TopicFactory(display_name="Engines")
     WorkTopicFactory(work=works["engine"], topic=topic)
-    by_year = client.get("/researchers/ada-lovelace/works.ris?year_from=1842&year_to=1842")
+    by_year = client.get("/researchers/ada-lovelace/works.ris?from=1842&to=1842")
     assert [r["title"] for r in rispy.loads(by_year.content.decode())] == ["Sketch of an engine"]
     by_type = client.get("/researchers/ada-lovelace/works.ris?type=book")
     assert [r["title"] for r in rispy.loads(by_type.content.decode())] == ["The Difference Engine"]
     by_topic = client.get(f"/researchers/ada-lovelace/works.ris?topic={topic.pk}")
+    by_title = client.get("/researchers/ada-lovelace/works.ris?sort=title")
+    assert [r["title"] for r in rispy.loads(by_title.content.decode())] == [
+        "Notes on the Analytical Engine",
+        "Sketch of an engine",
+        "The Difference Engine",
+    ]
     assert [r["title"] for r in rispy.loads(by_topic.content.decode())] == ["The Difference Engine"]
-    bad = client.get("/researchers/ada-lovelace/works.bib?year_from=soon")
+    bad = client.get("/researchers/ada-lovelace/works.bib?from=soon")
     assert bad.status_code == 400
-    assert "year_from: Enter a whole number." in bad.content.decode()
-    backwards = client.get("/researchers/ada-lovelace/works.bib?year_from=1900&year_to=1800")
+    assert "from: Enter a whole number." in bad.content.decode()
+    backwards = client.get("/researchers/ada-lovelace/works.bib?from=1900&to=1800")
     assert backwards.status_code == 400
-    assert "year_from must not be after year_to" in backwards.content.decode()
+    assert "“From year” (1900) is after “To year” (1800)." in backwards.content.decode()
 
 
 def test_works_flagged_not_mine_are_left_out(ada, works):
@@ -270,3 +276,12 @@ def test_every_public_page_has_a_description_canonical_url_and_open_graph(path, 
     assert re.search(r'<meta name="description" content="[^"]{20,}">', html)
     for prop in ("og:title", "og:description", "og:type", "og:url", "og:site_name"):
         assert f'<meta property="{prop}" content="' in html
+
+
+def test_the_profile_offers_the_export_of_the_view_it_shows(ada, works):
+    html = Client().get("/researchers/ada-lovelace/?from=1842&to=1842").content.decode()
+    assert "Cite these 1:" in html
+    assert 'href="/researchers/ada-lovelace/works.bib?from=1842&amp;to=1842" download' in html
+    whole = Client().get("/researchers/ada-lovelace/").content.decode()
+    assert "Cite all:" in whole
+    assert 'href="/researchers/ada-lovelace/works.ris" download' in whole
