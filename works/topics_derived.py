@@ -29,7 +29,12 @@ from django.utils.text import slugify
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from profiles.services.refresh import QUEUE_ERRORS, ChangeReason, researchers_changed
+from profiles.services.refresh import (
+    QUEUE_ERRORS,
+    ChangeReason,
+    researchers_changed,
+    researchers_request_refresh,
+)
 from works.models import Topic, TopicOrigin, WorkTopic
 
 MIN_DOCUMENTS = 6
@@ -276,6 +281,7 @@ def derive_topics() -> set[int]:
     works are assigned and stored chunk by chunk (keyset on id). One transaction.
     """
     with transaction.atomic():
+        _snapshot_derived_topics()
         corpus_size = _untopiced_count()
         fitted = fit(_fit_sample(fit_step(corpus_size)), corpus_size) if corpus_size else None
         topic_ids: list[int] = []
@@ -308,16 +314,70 @@ def derive_topics() -> set[int]:
         Topic.objects.filter(origin=TopicOrigin.DERIVED, worktopic__isnull=True).delete()
         if not changed:
             return set()
-        # Their topics changed: a new data version, so graph slices cut before are not served
-        # as current, and a refresh of their figures (the same rule importers follow).
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT DISTINCT researcher_id FROM works_authorship WHERE work_id = ANY(%s)",
                 [sorted(changed)],
             )
-            moved = [row[0] for row in cursor.fetchall()]
-        change = researchers_changed(researcher_ids=moved, reason=ChangeReason.DERIVED_TOPICS)
-        return set(change.researcher_ids)
+            moved = sorted(row[0] for row in cursor.fetchall())
+        # Only those whose shown topics changed get a new data version (their graph slices are
+        # rebuilt: the listener precomputes the stale ones); the others' figures are refreshed
+        # without one, so a refit that reshuffles works behind the scenes drops no slice.
+        shown = _shown_topics_changed(moved)
+        researchers_changed(researcher_ids=shown, reason=ChangeReason.DERIVED_TOPICS)
+        researchers_request_refresh(researcher_ids=sorted(set(moved) - set(shown)))
+        return set(moved)
+
+
+# What a researcher shows of their topics: the 12 most frequent over their works, with their
+# counts (the profile's topics and the graph slice's topic nodes, `graph.cut`'s cap).
+SHOWN_TOPICS = 12
+_BEFORE = "derived_topics_before_refit"
+
+
+def _snapshot_derived_topics() -> None:
+    """The derived assignments as they are before a refit (names, as topics may go), for
+    `_shown_topics_changed`; a temporary table dropped with the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_BEFORE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_BEFORE} ON COMMIT DROP AS "  # noqa: S608 - constants
+            "SELECT wt.work_id, t.display_name FROM works_worktopic wt "
+            "JOIN works_topic t ON t.id = wt.topic_id WHERE t.origin = 'derived'"
+        )
+
+
+def _shown_topics_changed(researcher_ids: list[int]) -> list[int]:
+    """Of these researchers, those whose shown topics (names, counts, order) differ from
+    before the refit."""
+    if not researcher_ids:
+        return []
+    shown = """
+        SELECT researcher_id, display_name, works, rank FROM (
+            SELECT a.researcher_id, t.display_name, count(*) AS works,
+                   row_number() OVER (PARTITION BY a.researcher_id
+                                      ORDER BY count(*) DESC, t.display_name) AS rank
+            FROM works_authorship a JOIN ({topics}) t ON t.work_id = a.work_id
+            WHERE a.researcher_id = ANY(%(ids)s)
+            GROUP BY a.researcher_id, t.display_name
+        ) ranked WHERE rank <= %(cap)s
+    """
+    now = (
+        "SELECT wt.work_id, tp.display_name FROM works_worktopic wt "
+        "JOIN works_topic tp ON tp.id = wt.topic_id"
+    )
+    before = (
+        f"{now} WHERE tp.origin <> 'derived' "  # noqa: S608 - composed from the module's constants
+        f"UNION ALL SELECT work_id, display_name FROM {_BEFORE}"
+    )
+    after_sql, before_sql = shown.format(topics=now), shown.format(topics=before)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT researcher_id FROM (({after_sql}) EXCEPT ({before_sql})) a "  # noqa: S608
+            f"UNION SELECT researcher_id FROM (({before_sql}) EXCEPT ({after_sql})) b",
+            {"ids": researcher_ids, "cap": SHOWN_TOPICS},
+        )
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 UNASSIGNED_KEY = "topics:derived:unassigned"

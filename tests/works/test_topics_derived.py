@@ -203,3 +203,28 @@ def test_a_work_the_model_cannot_place_does_not_cause_a_refit_on_every_refresh(d
     topics_derived.derive_topics_if_needed(researcher_ids=[me.pk])
     assert len(refits) == 2
     cache.delete(topics_derived.UNASSIGNED_KEY)
+
+
+def test_a_refit_bumps_only_researchers_whose_shown_topics_changed(db, monkeypatch):
+    from works import topics_derived
+
+    monkeypatch.setattr(topics_derived, "SHOWN_TOPICS", 1)  # each shows their top topic
+    graphs, proteins, chemistry = (
+        TopicFactory(display_name=name, origin=TopicOrigin.DERIVED, external_id=name.lower())
+        for name in ("Graphs", "Proteins", "Chemistry")
+    )
+    ada, bo = ResearcherFactory(), ResearcherFactory()
+    tagged = {}
+    for who, topics in ((ada, [graphs, graphs, proteins]), (bo, [graphs, proteins])):
+        for i, topic in enumerate(topics):
+            work = WorkFactory()
+            AuthorshipFactory(work=work, researcher=who, position=0)
+            tagged[(who.pk, i)] = WorkTopicFactory(work=work, topic=topic)
+
+    topics_derived._snapshot_derived_topics()
+    # Ada's third work moves from Proteins to Chemistry: her top topic is still Graphs (2).
+    WorkTopic.objects.filter(pk=tagged[(ada.pk, 2)].pk).update(topic=chemistry)
+    # Bo's second work moves from Proteins to Graphs: his top topic now counts 2 works.
+    WorkTopic.objects.filter(pk=tagged[(bo.pk, 1)].pk).update(topic=graphs)
+
+    assert topics_derived._shown_topics_changed([ada.pk, bo.pk]) == [bo.pk]
