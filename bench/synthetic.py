@@ -1,9 +1,15 @@
 """Synthetic bibliographic corpora with realistic skew, for benchmarks only (never demo data).
 
-Two outputs from one model of the corpus:
+Three outputs from one model of the corpus:
 
 * OpenAlex-API-shaped work records (`iter_openalex_works`), written as JSON Lines or as the
   snapshot's gzipped part files by `python -m bench.synthetic openalex OUT --works N`;
+* arXiv bulk-metadata records in the Kaggle snapshot's shape (`iter_arxiv_records`: `id`,
+  `authors`, `authors_parsed`, `categories`, `versions`, `update_date`, …), written as JSON Lines
+  by `python -m bench.synthetic arxiv OUT --records N`. Each synthetic person has one name (family
+  names Zipf-skewed over a list mixing common Chinese, Korean, Vietnamese, Indian, European and
+  Latin American ones, so namesakes abound) printed in a variant per paper, as arXiv authors do:
+  full, initials, a middle initial or not, hyphenated or spaced given names, accents or not;
 * a direct load of the project's tables with COPY (`python -m bench.synthetic load --database-url
   URL --works N --researchers R`), for benchmarks that need a big corpus in PostgreSQL fast.
 
@@ -230,6 +236,132 @@ def _work_record(
         "abstract_inverted_index": inverted_index(rng, int(rng.integers(80, 220))),
         "referenced_works": [f"https://openalex.org/W{r}" for r in refs],
     }
+
+
+FAMILY_NAMES = (  # noqa: SIM905 - commonest first: the Zipf draw makes the first ones frequent
+    "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Gao Luo Kim Lee "
+    "Park Nguyen Tran Singh Kumar Sharma Patel Smith Johnson Williams Brown Jones Müller Schmidt "
+    "Schneider Fischer García Martínez Rodríguez López González Pérez Rossi Russo Ferrari Dubois "
+    "Martin Bernard Novák Kowalski Nowak Ivanov Petrov Tanaka Suzuki Takahashi Watanabe Sato "
+    "Yamamoto Cohen Levi Silva Santos Oliveira Costa Andersson Johansson Nielsen Jensen Hansen "
+    "O'Brien Murphy Kelly Walsh Dupont Lefebvre Moreau Girard Bianchi Romano Colombo Ricci "
+    "Marino Greco Bruno Gallo Conti Costa Giordano Mancini Rizzo Lombardi Moretti Barbieri"
+).split()
+GIVEN_NAMES = (  # noqa: SIM905 - a paragraph reads better than quoted words
+    "Wei Jing Jun Lei Yan Hui Xin Min Yu Hao Jian Feng Tao Bo Yang Yi Chao Ming Li Jie Chien-Peng "
+    "Jae-Won Min-Soo Ji-Hoon Anh Minh Thanh Arjun Priya Rahul Anita John Mary Michael Sarah "
+    "David Anna Thomas Laura Peter Maria José Luis Carlos Ana Jean-Pierre Marie-Claire François "
+    "Hélène Jürgen Björn Søren Zoë Giuseppe Giulia Marco Francesca Hiroshi Yuki Kenji Akiko "
+    "Olga Ivan Sergei Natalia Pavel Tomasz Agnieszka Erik Ingrid Lars Sean Siobhan Ciarán"
+).split()
+ARXIV_CATEGORIES = (  # noqa: SIM905 - a list reads better as words
+    "cs.LG cs.CV cs.CL cs.AI stat.ML math.OC math.PR hep-ph hep-th quant-ph cond-mat.mtrl-sci "
+    "cond-mat.stat-mech astro-ph.GA astro-ph.CO gr-qc physics.optics q-bio.NC eess.SP econ.EM"
+).split()
+
+
+def _zipf_index(rng: np.random.Generator, n: int, size: int | None = None) -> Any:
+    weights = 1.0 / np.arange(1, n + 1) ** 1.1
+    return rng.choice(n, size=size, p=weights / weights.sum())
+
+
+def _person_names(rng: np.random.Generator, n_authors: int) -> list[tuple[str, list[str]]]:
+    """(family, given names) per synthetic person id (index 0 unused)."""
+    families = _zipf_index(rng, len(FAMILY_NAMES), n_authors + 1)
+    firsts = rng.integers(0, len(GIVEN_NAMES), size=n_authors + 1)
+    middles = rng.integers(0, len(GIVEN_NAMES), size=n_authors + 1)
+    has_middle = rng.random(n_authors + 1) < 0.25
+    return [
+        (
+            FAMILY_NAMES[families[i]],
+            [GIVEN_NAMES[firsts[i]], *([GIVEN_NAMES[middles[i]]] if has_middle[i] else [])],
+        )
+        for i in range(n_authors + 1)
+    ]
+
+
+def _strip_accents(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _printed_name(rng: np.random.Generator, family: str, given: list[str]) -> tuple[str, str]:
+    """(family, given) as one paper prints them: a variant chosen per occurrence."""
+    style = rng.random()
+    if style < 0.45:
+        shown = list(given)  # full
+    elif style < 0.75:
+        shown = [f"{g[0]}." for g in given]  # initials
+    elif style < 0.85:
+        shown = [given[0]] + [f"{g[0]}." for g in given[1:]]  # middle initial
+    elif style < 0.92:
+        shown = [g.replace("-", " ") for g in given]  # hyphen dropped
+    else:
+        shown = [_strip_accents(g) for g in given]
+    family_shown = _strip_accents(family) if rng.random() < 0.1 else family
+    if rng.random() < 0.03:
+        family_shown = family_shown.upper()
+    return family_shown, " ".join(shown)
+
+
+def iter_arxiv_records(n_records: int, n_authors: int, seed: int = 42) -> Iterator[dict[str, Any]]:
+    """arXiv bulk-metadata records (the Kaggle snapshot's shape), teams from the corpus model."""
+    corpus = Corpus(CorpusShape(works=n_records, researchers=n_authors, seed=seed))
+    rng = corpus.rng
+    names = _person_names(rng, n_authors)
+    batch = 10_000
+    for first in range(1, n_records + 1, batch):
+        ids = np.arange(first, min(first + batch, n_records + 1))
+        counts = np.minimum(corpus.authors_per_work(len(ids)), 50)
+        authors = corpus.sample_authors(int(counts.sum()))
+        offset = 0
+        for number, count in zip(ids.tolist(), counts.tolist(), strict=True):
+            team = list(dict.fromkeys(authors[offset : offset + count].tolist()))
+            offset += count
+            year = 7 + (number * 18) // max(n_records, 1)
+            month = 1 + number % 12
+            printed = [_printed_name(rng, *names[a]) for a in team]
+            home = int(corpus.home_topic[team[0]])
+            categories = sorted(
+                {ARXIV_CATEGORIES[home % len(ARXIV_CATEGORIES)]}
+                | {
+                    ARXIV_CATEGORIES[int(c)]
+                    for c in rng.integers(0, len(ARXIV_CATEGORIES), size=rng.integers(0, 3))
+                }
+            )
+            title_words = [WORDS[i] for i in rng.integers(0, len(WORDS), size=8)]
+            yield {
+                "id": f"{year:02d}{month:02d}.{number:05d}",
+                "submitter": " ".join(reversed(printed[0])),
+                "authors": ", ".join(f"{g} {f}" for f, g in printed),
+                "title": " ".join(title_words).capitalize(),
+                "comments": f"{int(rng.integers(4, 40))} pages",
+                "journal-ref": None,
+                "doi": f"10.5555/arxiv.synthetic.{number}" if number % 3 == 0 else None,
+                "report-no": None,
+                "categories": " ".join(categories),
+                "license": "http://arxiv.org/licenses/nonexclusive-distrib/1.0/",
+                "abstract": " ".join(WORDS[i] for i in rng.integers(0, len(WORDS), size=120)),
+                "versions": [
+                    {
+                        "version": "v1",
+                        "created": f"Mon, {1 + number % 28} Apr 20{year:02d} 10:00:00 GMT",
+                    }
+                ],
+                "update_date": f"20{year:02d}-{month:02d}-{1 + number % 28:02d}",
+                "authors_parsed": [[f, g, ""] for f, g in printed],
+            }
+
+
+def write_arxiv(path: Path, n_records: int, n_authors: int, seed: int) -> None:
+    """JSON Lines, as the Kaggle snapshot is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for record in iter_arxiv_records(n_records, n_authors, seed):
+            out.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
+            out.write("\n")
 
 
 def write_openalex(path: Path, n_works: int, n_authors: int, seed: int) -> None:
@@ -475,6 +607,11 @@ def main(argv: list[str] | None = None) -> int:
     oa.add_argument("--works", type=int, required=True)
     oa.add_argument("--authors", type=int, default=0, help="default: works / 5")
     oa.add_argument("--seed", type=int, default=42)
+    ax = sub.add_parser("arxiv", help="write arXiv-shaped records (Kaggle snapshot JSON Lines)")
+    ax.add_argument("out", type=Path)
+    ax.add_argument("--records", type=int, required=True)
+    ax.add_argument("--authors", type=int, default=0, help="default: records / 2")
+    ax.add_argument("--seed", type=int, default=42)
     load = sub.add_parser("load", help="fill a migrated, empty database with COPY")
     load.add_argument("--database-url", required=True)
     load.add_argument("--works", type=int, required=True)
@@ -490,6 +627,15 @@ def main(argv: list[str] | None = None) -> int:
             f"wrote {args.works:,} works by up to {authors:,} authors to {args.out} "
             f"({size / 1e6:.0f} MB) in {time.monotonic() - started:.0f}s"
         )
+    elif args.action == "arxiv":
+        authors = args.authors or max(1, args.records // 2)
+        started = time.monotonic()
+        write_arxiv(args.out, args.records, authors, args.seed)
+        size = args.out.stat().st_size
+        print(
+            f"wrote {args.records:,} arXiv records by up to {authors:,} people to {args.out} "
+            f"({size / 1e6:.0f} MB) in {time.monotonic() - started:.0f}s"
+        )
     else:
         load_database(
             args.database_url,
@@ -502,4 +648,12 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["Corpus", "CorpusShape", "iter_openalex_works", "load_database", "write_openalex"]
+__all__ = [
+    "Corpus",
+    "CorpusShape",
+    "iter_arxiv_records",
+    "iter_openalex_works",
+    "load_database",
+    "write_arxiv",
+    "write_openalex",
+]
