@@ -18,7 +18,7 @@ from works.models import Authorship, Citation, Topic, Work
 
 AUTHORS_HEAD = 10  # a long list shows its first 10 …
 AUTHORS_TAIL = 3  # … and its last 3 authors
-AUTHORS_PAGE_SIZE = 500  # "show all N" reads the list in pages of this size
+AUTHORS_PAGE_SIZE = 200  # "show all N" reads the list in pages of this size
 REFERENCES_SHOWN = 100
 CITING_PAGE_SIZE = 20
 COUNT_CAP = 10_000  # in-corpus citers are counted up to this, then "more than 10,000"

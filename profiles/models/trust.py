@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from profiles.metrics_chart import YearChart, year_chart
 from profiles.models.researchers import Researcher
 from profiles.trust import (
     TrustInputs,
@@ -64,6 +65,14 @@ class TrustSnapshot(models.Model):
     # Not a trust input: the researcher's most frequent topics ([{"id", "name", "works"}]),
     # computed in the same pass so search results show them without counting works.
     top_topics = models.JSONField(default=list, blank=True)
+    # Not trust inputs either: citation metrics, computed in the same pass (issue 13), from
+    # each work's citation count as its source gives it (`Work.cited_by_count`).
+    # Database defaults: rows written by COPY (bench/search.py) may leave them out.
+    citations_total = models.PositiveIntegerField(db_default=0)
+    h_index = models.PositiveIntegerField(db_default=0)  # h works cited at least h times each
+    i10_index = models.PositiveIntegerField(db_default=0)  # works cited at least 10 times
+    # [{"year", "works", "citations"}] by year of publication, oldest first.
+    per_year = models.JSONField(db_default=models.Value("[]"), blank=True)
 
     class Meta:
         constraints = [
@@ -99,6 +108,15 @@ class TrustSnapshot(models.Model):
             has_orcid=self.has_orcid,
             has_affiliation=self.has_affiliation,
         )
+
+    @property
+    def charts(self) -> list[YearChart]:
+        """Works and citations per year, as bars (computed from the stored `per_year`)."""
+        per_year = self.per_year if isinstance(self.per_year, list) else []
+        return [
+            year_chart(per_year, key="works", label="works"),
+            year_chart(per_year, key="citations", label="citations"),
+        ]
 
     @property
     def breakdown(self) -> TrustResult:

@@ -78,10 +78,20 @@ INPUT_COLUMNS = [
     "has_affiliation",
 ]
 POINT_COLUMNS = list(POINTS_SQL)
+# Citation metrics (issue 13), stored with the snapshot; not trust inputs.
+METRIC_COLUMNS = ["citations_total", "h_index", "i10_index", "per_year"]
 TARGET = "profiles_trustsnapshot"
 UPDATED_COLUMNS = ", ".join(
     f"{c} = EXCLUDED.{c}"
-    for c in ["score", "tier", "formula_version", *INPUT_COLUMNS, *POINT_COLUMNS, "top_topics"]
+    for c in [
+        "score",
+        "tier",
+        "formula_version",
+        *INPUT_COLUMNS,
+        *POINT_COLUMNS,
+        "top_topics",
+        *METRIC_COLUMNS,
+    ]
 )
 TOP_TOPICS = 3  # kept with each snapshot, for search results
 
@@ -123,18 +133,52 @@ top_topics AS (
     WHERE ranked.rank <= %(top_topics)s
     GROUP BY ranked.researcher_id
 ),
+-- Citation metrics. A work's citations are its source's count (OpenAlex's cited_by_count,
+-- which includes works not imported). Counting its citers in BZPEER too would read the
+-- citation table for every work of the batch: 6 times the cost of the rest (bench/metrics).
+my_works AS (
+    SELECT a.researcher_id, a.work_id FROM works_authorship a JOIN r ON r.id = a.researcher_id
+),
+ranked_citations AS (
+    SELECT m.researcher_id, w.publication_year AS year, w.cited_by_count AS cites,
+           row_number() OVER (PARTITION BY m.researcher_id ORDER BY w.cited_by_count DESC) AS rank
+    FROM my_works m JOIN works_work w ON w.id = m.work_id
+),
+-- h: cites are ranked in decreasing order, so "cites >= rank" holds for exactly h works.
+citation_metrics AS (
+    SELECT researcher_id, sum(cites) AS total,
+           count(*) FILTER (WHERE cites >= rank) AS h,
+           count(*) FILTER (WHERE cites >= 10) AS i10
+    FROM ranked_citations GROUP BY researcher_id
+),
+yearly AS (
+    SELECT researcher_id,
+           jsonb_agg(jsonb_build_object('year', year, 'works', works, 'citations', cites)
+                     ORDER BY year) AS per_year
+    FROM (
+        SELECT researcher_id, year, count(*) AS works, sum(cites) AS cites
+        FROM ranked_citations WHERE year IS NOT NULL GROUP BY researcher_id, year
+    ) by_year
+    GROUP BY researcher_id
+),
 pairs AS ({close_collaborator_pairs_sql(within="r", min_shared="%(min_shared)s")}),
 close AS (SELECT researcher_id, count(*) AS n FROM pairs GROUP BY researcher_id),
 i AS (
     SELECT r.*, coalesce(works.n, 0) AS works_count, coalesce(followers.n, 0) AS followers_count,
            coalesce(topics.n, 0) AS topics_count, coalesce(close.n, 0) AS close_collaborators_count,
-           coalesce(top_topics.top, '[]'::jsonb) AS top_topics
+           coalesce(top_topics.top, '[]'::jsonb) AS top_topics,
+           coalesce(citation_metrics.total, 0) AS citations_total,
+           coalesce(citation_metrics.h, 0) AS h_index,
+           coalesce(citation_metrics.i10, 0) AS i10_index,
+           coalesce(yearly.per_year, '[]'::jsonb) AS per_year
     FROM r
     LEFT JOIN works ON works.researcher_id = r.id
     LEFT JOIN followers ON followers.researcher_id = r.id
     LEFT JOIN topics ON topics.researcher_id = r.id
     LEFT JOIN close ON close.researcher_id = r.id
     LEFT JOIN top_topics ON top_topics.researcher_id = r.id
+    LEFT JOIN citation_metrics ON citation_metrics.researcher_id = r.id
+    LEFT JOIN yearly ON yearly.researcher_id = r.id
 ),
 scored AS (
     SELECT i.*, {", ".join(f"{sql} AS {name}" for name, sql in POINTS_SQL.items())}
@@ -143,10 +187,12 @@ scored AS (
 totals AS (SELECT scored.*, ({" + ".join(POINT_COLUMNS)}) AS score FROM scored)
 INSERT INTO {TARGET} (
     researcher_id, score, tier, formula_version, {", ".join(INPUT_COLUMNS)},
-    {", ".join(POINT_COLUMNS)}, top_topics, computed_at, changed_at, history
+    {", ".join(POINT_COLUMNS)}, top_topics, {", ".join(METRIC_COLUMNS)}, computed_at,
+    changed_at, history
 )
 SELECT id, score, {_tier_sql("score")}, %(formula_version)s, {", ".join(INPUT_COLUMNS)},
-       {", ".join(POINT_COLUMNS)}, top_topics, %(now)s, %(now)s, '[]'::jsonb
+       {", ".join(POINT_COLUMNS)}, top_topics, {", ".join(METRIC_COLUMNS)}, %(now)s, %(now)s,
+       '[]'::jsonb
 FROM totals
 ON CONFLICT (researcher_id) DO UPDATE SET
     {UPDATED_COLUMNS},

@@ -1,0 +1,176 @@
+"""Benchmark of the work page (issue 13). Prints its figures.
+
+    flock /tmp/bzpeer-bench.lock .venv/bin/python -m bench.work_page \\
+        --database-url postgres://root@127.0.0.1:5432/bzpeer_bench
+
+On the 1 M-work synthetic corpus (`bench/synthetic.py`), READ-ONLY: everything it adds is in
+one transaction that is rolled back at the end — the work page's two indexes when the corpus
+predates them, and the two extremes the issue names, which the corpus does not reach: a work
+with 5,000 authors and one cited by 50,000 works in the corpus. It then times the whole page
+through Django's test client (URL routing, middleware, queries, template) for a random sample
+of works, the corpus's most-authored and most-cited works and the two extremes, each also with
+its other regions (citing works most cited first, a later page of citers, all authors), and
+counts each page's queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS work_newest ON works_work "
+    "(publication_year DESC NULLS LAST, id DESC)",
+    "CREATE INDEX IF NOT EXISTS work_most_cited ON works_work (cited_by_count DESC, id DESC)",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgres://root@127.0.0.1:5432/bzpeer_bench")
+    parser.add_argument("--sample", type=int, default=200, help="random works timed")
+    parser.add_argument("--repeat", type=int, default=5, help="timings per extreme page")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bzpeer.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from works.models import Work
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+    rng = random.Random(args.seed)
+    client = Client()
+    cpu_times: list[float] = []  # this process's CPU per page: the load of others aside
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+    def timed(url: str, repeat: int, *, warm: bool = True) -> tuple[list[float], int]:
+        # The extremes are timed again and again, so they are warmed first.
+        if warm and client.get(url).status_code == 404:  # e.g. no 50th page of citers
+            return [], 0
+        times = []
+        for _ in range(repeat):
+            started, cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - cpu) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        return times, len(queries)
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            for sql in INDEXES:
+                cursor.execute(sql)
+            cursor.execute("SELECT max(id) FROM works_work")
+            (last_work,) = cursor.fetchone()
+            cursor.execute("SELECT min(id), max(id) FROM profiles_researcher")
+            first_person, _ = cursor.fetchone()
+            # The extremes, rolled back with everything else.
+            huge_authors = Work.objects.create(title="A work with 5,000 authors", work_type="x")
+            cursor.execute(
+                "INSERT INTO works_authorship (work_id, researcher_id, position, raw_author_name,"
+                " is_corresponding) SELECT %s, id, row_number() OVER (ORDER BY id) - 1, '', false"
+                " FROM profiles_researcher WHERE id BETWEEN %s AND %s",
+                [huge_authors.pk, first_person, first_person + 4999],
+            )
+            huge_cited = Work.objects.create(title="A work cited 50,000 times", work_type="x")
+            citers = rng.sample(range(1, last_work + 1), 50_000)
+            cursor.execute(
+                "INSERT INTO works_citation (citing_id, cited_id, cited_openalex_id)"
+                " SELECT w, %s, 'W-bench' FROM unnest(%s::bigint[]) AS w",
+                [huge_cited.pk, citers],
+            )
+            cursor.execute("ANALYZE works_work")
+            cursor.execute("ANALYZE works_citation")
+            cursor.execute(
+                "SELECT cited_id FROM works_citation WHERE cited_id <> %s"
+                " GROUP BY cited_id ORDER BY count(*) DESC LIMIT 1",
+                [huge_cited.pk],
+            )
+            (most_cited,) = cursor.fetchone()
+            cursor.execute(
+                "SELECT work_id FROM works_authorship WHERE work_id <> %s"
+                " GROUP BY work_id ORDER BY count(*) DESC LIMIT 1",
+                [huge_authors.pk],
+            )
+            (most_authored,) = cursor.fetchone()
+            print(f"setup (indexes, extremes, analyze): {time.perf_counter() - started:.1f}s")
+
+        extremes = {
+            "corpus's most cited": Work.objects.get(pk=most_cited),
+            "corpus's most authored": Work.objects.get(pk=most_authored),
+            "5,000 authors": huge_authors,
+            "cited by 50,000": huge_cited,
+        }
+        variants = {
+            "page": "",
+            "citers most cited": "?cited=most-cited",
+            "citers page 50": "?cpage=50",
+            "all authors (200)": "?authors=all",
+        }
+        everything: list[float] = []
+        print(f"{'work':<24} {'region':<20} {'p50 ms':>8} {'max ms':>8} {'queries':>7}")
+        for name, work in extremes.items():
+            for region, query in variants.items():
+                times, queries = timed(work.get_absolute_url() + query, args.repeat)
+                if not times:
+                    print(f"{name:<24} {region:<20} (no such page)")
+                    continue
+                everything += times
+                print(
+                    f"{name:<24} {region:<20} {statistics.median(times):8.1f} "
+                    f"{max(times):8.1f} {queries:7d}"
+                )
+        sample: list[float] = []
+        ids = rng.sample(range(1, last_work + 1), args.sample)
+        for work in Work.objects.filter(pk__in=ids).only("pk", "title"):
+            times, _ = timed(work.get_absolute_url(), 1, warm=False)  # first view
+            sample += times
+        everything += sample
+        print(
+            f"{len(sample)} random works: p50 {percentile(sample, 50):.1f} ms, "
+            f"p95 {percentile(sample, 95):.1f} ms, max {max(sample):.1f} ms"
+        )
+        print(
+            f"all pages timed ({len(everything)}): p50 {percentile(everything, 50):.1f} ms, "
+            f"p95 {percentile(everything, 95):.1f} ms, max {max(everything):.1f} ms"
+        )
+        print(
+            f"Django's own CPU per page (no database time): p50 {percentile(cpu_times, 50):.1f}"
+            f" ms, p95 {percentile(cpu_times, 95):.1f} ms; load average after: "
+            + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        )
+        transaction.set_rollback(True)
+
+
+if __name__ == "__main__":
+    main()
