@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('profiles', '0006_researcher_name_words'),
+        ('profiles', '0007_outboxmessage'),
     ]
 
     operations = [
