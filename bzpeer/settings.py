@@ -99,7 +99,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60),
+    # Persistent connections are checked before a request reuses them, so after a PostgreSQL
+    # restart the next request reconnects instead of failing on a dead connection.
+    "default": dj_database_url.parse(
+        os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+    ),
 }
 # Parallel test runs (several checkouts, CI beside a developer) each get their own test database.
 if test_db_name := os.environ.get("TEST_DATABASE_NAME"):

@@ -13,3 +13,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database that cannot be reached answers 503 with its own page; other errors the 500 page.
+handler500 = "profiles.http.server_error"

@@ -67,7 +67,8 @@ def start_celery_worker(
     """Start a real worker on `queue` against the test database; return once it is ready.
     `pool="prefork"` runs one pool child (the fault tests kill it)."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue, **env_overrides)
+    env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue)
+    env.update(env_overrides)
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [*WORKER_COMMAND, "--pool", pool, "--concurrency", "1", "--queues", queue],

@@ -68,11 +68,25 @@ def database_down(transactional_db):
         settings_dict.update(saved)
 
 
-def test_the_500_page_renders_in_the_site_layout_without_the_database(database_down):
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_with_the_database_down_a_page_says_so_with_a_503_not_a_500(database_down, method):
     client = Client(raise_request_exception=False)
-    response = client.get("/researchers/anyone/")  # the view needs the database: it fails
-    assert response.status_code == 500
+    url = "/researchers/anyone/" + ("follow/" if method == "post" else "")
+    response = getattr(client, method)(url)  # the view needs the database: it fails
+    assert response.status_code == 503 and response["Retry-After"] == "30"
     html = response.content.decode()
-    assert 'class="site-header"' in html and "Something went wrong on our side" in html
+    assert 'class="site-header"' in html and "cannot reach its database" in html
+    assert "Nothing was changed" in html
     assert f'href="{reverse("home")}"' in html and 'role="search"' in html
     assert "Log out" not in html  # no guess about who is asking
+
+
+def test_any_other_failure_is_the_500_page_in_the_site_layout(rf):
+    from profiles.http import server_error
+
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:  # Django calls its handler500 while the exception is being handled
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
