@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "works",
     "graph",
     "openweb",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A merged record's old URLs answer 301 to the surviving record (issue 16).
+    "records.http.OldSlugRedirectMiddleware",
     # Last, as django-axes asks: it turns a locked-out admin login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]

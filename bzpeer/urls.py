@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("works.urls")),
     path("", include("claims.urls")),
     path("", include("openweb.urls")),
+    path("", include("records.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

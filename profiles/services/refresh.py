@@ -73,6 +73,9 @@ class ChangeReason(StrEnum):
     SEED = "seed"  # the seed profile gained works
     WORK_DETACHED = "work detached"  # a moderator accepted a "not mine" flag
     DERIVED_TOPICS = "derived topics"  # a refit moved the derived topics of their works
+    RECORDS_MERGED = "records merged"  # a moderator merged one record into another (issue 16)
+    RECORDS_SPLIT = "records split"  # works moved from one record to another
+    OPERATION_UNDONE = "operation undone"  # a merge or split was undone
 
 
 class DrainScheduling(StrEnum):

@@ -1,0 +1,163 @@
+"""Rows as PostgreSQL sees them: captured whole, moved between records, deleted and put back.
+
+A captured row is `to_jsonb(t)` of the table's row and is put back by
+`jsonb_populate_recordset(NULL::t, …)`: PostgreSQL's own round trip, exact for every column type
+we use (timestamps to the microsecond, arrays, JSON, NULLs) and independent of the models'
+`auto_now` fields, which an ORM insert would overwrite.
+
+Table and column names below come from Django's model metadata, never from user input; they
+are quoted with the connection's `quote_name`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.db.models.deletion import Collector
+
+from profiles.services.record_relations import RecordRelation
+
+Row = dict[str, Any]
+# {"table": "works_authorship", "rows": [ {...}, … ]}
+# (Rows travel as JSON text: Django has psycopg hand jsonb over undecoded, for its JSONField.)
+TableRows = dict[str, Any]
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _pk(model: type[models.Model]) -> tuple[str, str]:
+    """The primary key's quoted column and its attribute name (the key in a captured row)."""
+    pk = model._meta.pk
+    assert pk is not None
+    return _q(str(pk.column)), pk.attname
+
+
+def rows_capture(model: type[models.Model], pks: list[Any]) -> list[Row]:
+    """The full rows of `model` with these primary keys, in primary-key order."""
+    if not pks:
+        return []
+    table, pk = _q(model._meta.db_table), _pk(model)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT to_jsonb(t)::text FROM {table} t WHERE t.{pk} = ANY(%s) ORDER BY t.{pk}",  # noqa: S608 -- names from model metadata
+            [pks],
+        )
+        return [json.loads(row[0]) for row in cursor.fetchall()]
+
+
+def rows_delete_capturing(objs: list[models.Model]) -> list[TableRows]:
+    """Delete these objects and everything their deletion cascades to; return all those rows.
+
+    Django's deletion `Collector` finds the cascade (an authorship's institutions, a claim's
+    events, a researcher's snapshot…) exactly as `delete()` would; each row is captured before
+    the delete, in the same transaction, under the locks the caller holds.
+    """
+    if not objs:
+        return []
+    collector = Collector(using="default", origin=None)
+    collector.collect(objs)
+    if any(collector.field_updates.values()):
+        # A SET_NULL relation still points here: putting it back is not implemented, so refuse
+        # rather than lose it (nothing reaches this today: every relation is moved first).
+        raise RuntimeError("a deletion would set foreign keys to NULL; refusing to lose them")
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for qs in collector.fast_deletes:
+        by_model.setdefault(qs.model, []).extend(qs.values_list("pk", flat=True))
+    for model, instances in collector.data.items():
+        by_model.setdefault(model, []).extend(obj.pk for obj in instances)
+    captured = [
+        {"table": model._meta.db_table, "rows": rows_capture(model, sorted(set(pks)))}
+        for model, pks in by_model.items()
+        if pks
+    ]
+    collector.delete()
+    return captured
+
+
+def rows_reinsert(captured: list[TableRows]) -> int:
+    """Insert captured rows back as they were (same ids). Foreign keys are checked at commit
+    (Django creates them DEFERRABLE INITIALLY DEFERRED), so the order of tables is free."""
+    count = 0
+    with connection.cursor() as cursor:
+        for entry in captured:
+            if not entry["rows"]:
+                continue
+            table = _q(entry["table"])
+            cursor.execute(
+                f"INSERT INTO {table} SELECT * "  # noqa: S608 -- names from model metadata
+                f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)",
+                [_json(entry["rows"])],
+            )
+            count += cursor.rowcount
+    return count
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder)
+
+
+def relation_rows_split(
+    relation: RecordRelation,
+    *,
+    from_id: int,
+    to_id: int,
+    work_ids: list[int] | None = None,
+) -> tuple[list[Row], list[Any]]:
+    """Lock `from_id`'s rows of this relation (all, or those of `work_ids`) and sort them into
+    (rows that can move, primary keys that collide with `to_id`'s rows and must be deleted)."""
+    meta = relation.model._meta
+    table, pk, col = _q(meta.db_table), _pk(relation.model)[0], _q(relation.column)
+    where = [f"t.{col} = %s"]
+    params: list[Any] = [from_id]
+    if work_ids is not None:
+        assert relation.work_field is not None
+        where.append(f"t.{_q(relation.work_field)} = ANY(%s)")
+        params.append(work_ids)
+    collide = "FALSE"
+    if relation.unique_with:
+        same = [f"o.{_q(c)} = t.{_q(c)}" for c in relation.unique_with]
+        when_params: list[Any] = []
+        for c, value in relation.unique_when.items():
+            same.append(f"o.{_q(c)} = %s AND t.{_q(c)} = %s")
+            when_params.extend([value, value])
+        collide = (
+            f"EXISTS (SELECT 1 FROM {table} o WHERE o.{col} = %s AND " + " AND ".join(same) + ")"  # noqa: S608 -- names from model metadata
+        )
+        params = [to_id, *when_params, *params]
+    sql = (
+        f"SELECT to_jsonb(t)::text, {collide} FROM {table} t WHERE "  # noqa: S608 -- names from model metadata
+        + " AND ".join(where)
+        + f" ORDER BY t.{pk} FOR UPDATE OF t"
+    )
+    movable: list[Row] = []
+    colliding: list[Any] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for text, collides in cursor.fetchall():
+            row = json.loads(text)
+            if collides:
+                colliding.append(row[_pk(relation.model)[1]])
+            else:
+                movable.append(row)
+    return movable, colliding
+
+
+def relation_rows_repoint(
+    relation: RecordRelation, *, pks: list[Any], from_id: int, to_id: int
+) -> int:
+    """Point these rows from `from_id` to `to_id`; rows no longer on `from_id` are left alone."""
+    if not pks:
+        return 0
+    meta = relation.model._meta
+    table, pk, col = _q(meta.db_table), _pk(relation.model)[0], _q(relation.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {col} = %s WHERE {pk} = ANY(%s) AND {col} = %s",  # noqa: S608 -- names from model metadata
+            [to_id, pks, from_id],
+        )
+        return int(cursor.rowcount)
