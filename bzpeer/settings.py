@@ -376,4 +376,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": BZPEER_SWEEP_EVERY,
         "options": {"expires": BZPEER_SWEEP_EVERY},
     },
+    # Possible duplicate records for the moderators' queue (issue 16).
+    "duplicate-candidates-nightly": {
+        "task": "records.tasks.find_duplicate_candidates",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

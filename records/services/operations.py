@@ -74,7 +74,7 @@ def merge_refusals(source: Researcher, target: Researcher) -> list[str]:
     return refusals
 
 
-def _merged_fields(source: Researcher, target: Researcher) -> dict[str, Any]:
+def merge_field_changes(source: Researcher, target: Researcher) -> dict[str, Any]:
     """The surviving record's new field values (only those that change)."""
     changes: dict[str, Any] = {}
     for name in _FILLED_FROM_SOURCE:
@@ -164,7 +164,7 @@ def records_merge(
                 _move_relation(
                     relation, from_id=source_id, to_id=target_id, work_ids=None, before=before
                 )
-        changes = _merged_fields(source, target)
+        changes = merge_field_changes(source, target)
         # The merged record and its derived rows (snapshot, slices, candidates) go, recorded;
         # first, so its unique identifiers are free for the surviving record.
         before["deleted"].extend(rows_delete_capturing([source]))
