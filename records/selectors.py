@@ -117,9 +117,8 @@ def merge_preview(*, source: Researcher, target: Researcher) -> MergePreview:
             )
         elif theirs or mine:
             identifiers.append(f"{label}: {theirs or mine}")
-    owners = Claim.objects.filter(researcher_id__in=ids, state=ClaimState.APPROVED)
     owner_note = ""
-    if owners.count() == 1:
+    if Claim.objects.filter(researcher_id=source.pk, state=ClaimState.APPROVED).exists():
         owner_note = "The owner's approved claim moves to the surviving record."
     changes = merge_field_changes(source, target)
     return MergePreview(
@@ -132,7 +131,10 @@ def merge_preview(*, source: Researcher, target: Researcher) -> MergePreview:
         coauthors=_coauthors(ids),
         topics=_topics(ids),
         identifiers=identifiers,
-        field_changes=[f"{name.replace('_', ' ')}: {value}" for name, value in changes.items()],
+        field_changes=[
+            f"{name.replace('_', ' ')}: {', '.join(value) if isinstance(value, list) else value}"
+            for name, value in changes.items()
+        ],
         moves=_relation_moves(from_id=source.pk, to_id=target.pk),
         owner_note=owner_note,
     )

@@ -22,6 +22,8 @@ from graph.compute import graph_slice_compute
 from graph.services import graph_slice_request
 from profiles.models import Researcher
 from profiles.services.trust import trust_recompute
+from records.models import DuplicateCandidate
+from records.services.operations import records_merge
 from tests.conftest import SEED
 from tests.e2e.conftest import SCREENSHOT_DIR, new_page, page_problems, settle, watch
 from tests.factories import (
@@ -85,6 +87,17 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
     CollaborationInvite.objects.create(
         researcher=ada, sender=cast["outsider"], message="Shall we write about engines?"
     )
+    # Record repair (issue 16): a possible duplicate of Ada's record and a merge to look at.
+    namesake = ResearcherFactory(display_name="A. Lovelace", slug="a-lovelace")
+    AuthorshipFactory(researcher=namesake)
+    DuplicateCandidate.objects.create(
+        low=ada, high=namesake, score=0.75, reasons=["Compatible names", "1 shared co-author"]
+    )
+    babbage_twin = ResearcherFactory(display_name="C. Babbage", slug="c-babbage")
+    AuthorshipFactory(researcher=babbage_twin)
+    merge = records_merge(
+        source_id=babbage_twin.pk, target_id=babbage.pk, actor=cast["moderator"], reason="same"
+    )
     researchers = list(Researcher.objects.values_list("pk", flat=True))
     trust_recompute(researcher_ids=researchers)
     for researcher in Researcher.objects.filter(slug__in=["jiashi-feng", "ada-lovelace"]):
@@ -146,6 +159,13 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         Visit("moderator", f"/moderation/claims/{owned.pk}/"),
         Visit("moderator", "/moderation/flags/"),
         Visit("moderator", "/researchers/ada-lovelace/"),
+        Visit("moderator", "/moderation/records/"),
+        Visit("moderator", "/moderation/records/merge/?source=a-lovelace&target=ada-lovelace"),
+        Visit("moderator", "/moderation/records/ada-lovelace/split/"),
+        Visit("moderator", f"/operations/{merge.pk}/", name="operation"),
+        Visit("moderator", "/researchers/charles-babbage/history/"),
+        Visit("owner", "/researchers/ada-lovelace/duplicates/"),
+        Visit("owner", "/researchers/ada-lovelace/history/"),
     ]
     return cast, visits
 

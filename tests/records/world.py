@@ -24,15 +24,16 @@ NOT_COMPARED_TABLES = {"records_operation", "profiles_researcherrefreshrequest",
 NOT_COMPARED_COLUMNS = {"profiles_researcher": {"data_version", "updated_at"}}
 
 
-def database_rows() -> dict[str, list[Any]]:
-    """Every row of every table of our apps (and users), as PostgreSQL has it, by primary key."""
+def database_rows(*, skip: frozenset[str] = frozenset()) -> dict[str, list[Any]]:
+    """Every row of every table of our apps, as PostgreSQL has it, by primary key (but the
+    bookkeeping tables above and `skip`)."""
     state: dict[str, list[Any]] = {}
     with connection.cursor() as cursor:
         for model in apps.get_models():
             table = model._meta.db_table
             if model._meta.app_label not in {"profiles", "works", "claims", "graph", "records"}:
                 continue
-            if table in NOT_COMPARED_TABLES:
+            if table in NOT_COMPARED_TABLES or table in skip:
                 continue
             drop = NOT_COMPARED_COLUMNS.get(table, set())
             pk = model._meta.pk.column
