@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from hypothesis import strategies as st
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from claims.models import Claim, ClaimEvent, ClaimState, FlagState, WorkFlag
 from profiles.models import Employment, Follow, Researcher, TrustSnapshot
 from records.models import DuplicateCandidate
-from tests.factories import InstitutionFactory, UserFactory, WorkFactory
+from tests.factories import InstitutionFactory, WorkFactory
 from works.models import Authorship, AuthorshipInstitution
 
 ORCIDS = [None, "0000-0002-1825-0097", "0000-0001-5109-3700"]
@@ -82,7 +84,11 @@ def worlds(draw: st.DrawFn) -> dict[str, Any]:
 
 def world_build(plan: dict[str, Any]) -> dict[str, Any]:
     """Create the planned world (skipping what a database constraint forbids)."""
-    users = [UserFactory() for _ in range(plan["n_users"])]
+    # Not UserFactory: hashing a password per user would make each example seconds slower.
+    users = [
+        get_user_model().objects.create(username=f"u{i}-{uuid.uuid4().hex[:8]}", password="!")
+        for i in range(plan["n_users"])
+    ]
     institution = InstitutionFactory()
     records = []
     for i, orcid in enumerate(plan["orcids"]):
