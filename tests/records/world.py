@@ -21,8 +21,12 @@ from works.models import Authorship, AuthorshipInstitution
 ORCIDS = [None, "0000-0002-1825-0097", "0000-0001-5109-3700"]
 
 # Bookkeeping of the operations themselves, not the data they restore: the operation log,
-# the refresh queue that `researchers_changed` fills, and the versions it bumps.
-NOT_COMPARED_TABLES = {"records_operation", "profiles_researcherrefreshrequest", "django_session"}
+# the refresh queue and the outbox that `researchers_changed` fills, and the versions it bumps.
+NOT_COMPARED_TABLES = {
+    "records_operation",
+    "profiles_researcherrefreshrequest",
+    "profiles_outboxmessage",
+}
 NOT_COMPARED_COLUMNS = {"profiles_researcher": {"data_version", "updated_at"}}
 
 
