@@ -56,12 +56,15 @@ INSTALLED_APPS = [
     "graph",
     "openweb",
     "records",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Above the CSRF and session middleware, so it sees the Vary: Cookie they add.
     "profiles.http.NoStoreViewerPagesMiddleware",
+    # The read API answers GETs from any origin (openweb.api); before CommonMiddleware.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -303,6 +306,12 @@ STORAGES = {
 }
 
 # Content Security Policy (Django 6 built in): no inline script anywhere, htmx from our own static.
+# CORS for the read API only: any origin may read, nothing else (django-cors-headers).
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False
+
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from openweb.api import api
 from profiles import views as profile_views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", include("claims.urls")),
     path("", include("openweb.urls")),
     path("", include("records.urls")),
+    path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
