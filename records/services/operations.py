@@ -25,8 +25,9 @@ from profiles.services.record_relations import OnMerge, RecordRelation, record_r
 from profiles.services.refresh import ChangeReason, researchers_changed
 from records.models import Operation, OperationKind, OperationState, SlugRedirect
 from records.services.rows import (
+    relation_rows_colliding,
+    relation_rows_move,
     relation_rows_repoint,
-    relation_rows_split,
     rows_capture,
     rows_delete_capturing,
     rows_reinsert,
@@ -111,22 +112,19 @@ def _move_relation(
     work_ids: list[int] | None,
     before: dict[str, Any],
 ) -> None:
-    movable, colliding = relation_rows_split(
-        relation, from_id=from_id, to_id=to_id, work_ids=work_ids
-    )
+    # The researcher rows are locked FOR UPDATE: no row can be added to either record meanwhile
+    # (an insert referencing them needs a KEY SHARE lock), so what is read here is what moves.
+    colliding = relation_rows_colliding(relation, from_id=from_id, to_id=to_id, work_ids=work_ids)
     if colliding:
         objs = list(relation.model._default_manager.filter(pk__in=colliding))
         before["deleted"].extend(rows_delete_capturing(objs))
-    pk = relation.model._meta.pk
-    assert pk is not None
-    pk_name = pk.attname
-    relation_rows_repoint(relation, pks=[r[pk_name] for r in movable], from_id=from_id, to_id=to_id)
-    if movable or colliding:
+    moved = relation_rows_move(relation, from_id=from_id, to_id=to_id, work_ids=work_ids)
+    if moved or colliding:
         before["moved"].append(
             {
                 "model": relation.label,
                 "field": relation.field,
-                "rows": movable,
+                "rows": moved,
                 "collided": len(colliding),
             }
         )

@@ -101,50 +101,57 @@ def _json(value: Any) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder)
 
 
-def relation_rows_split(
-    relation: RecordRelation,
-    *,
-    from_id: int,
-    to_id: int,
-    work_ids: list[int] | None = None,
-) -> tuple[list[Row], list[Any]]:
-    """Lock `from_id`'s rows of this relation (all, or those of `work_ids`) and sort them into
-    (rows that can move, primary keys that collide with `to_id`'s rows and must be deleted)."""
-    meta = relation.model._meta
-    table, pk, col = _q(meta.db_table), _pk(relation.model)[0], _q(relation.column)
-    where = [f"t.{col} = %s"]
+def _relation_where(
+    relation: RecordRelation, *, from_id: int, work_ids: list[int] | None
+) -> tuple[str, list[Any]]:
+    where = [f"t.{_q(relation.column)} = %s"]
     params: list[Any] = [from_id]
     if work_ids is not None:
         assert relation.work_field is not None
         where.append(f"t.{_q(relation.work_field)} = ANY(%s)")
         params.append(work_ids)
-    collide = "FALSE"
-    if relation.unique_with:
-        same = [f"o.{_q(c)} = t.{_q(c)}" for c in relation.unique_with]
-        when_params: list[Any] = []
-        for c, value in relation.unique_when.items():
-            same.append(f"o.{_q(c)} = %s AND t.{_q(c)} = %s")
-            when_params.extend([value, value])
-        collide = (
-            f"EXISTS (SELECT 1 FROM {table} o WHERE o.{col} = %s AND " + " AND ".join(same) + ")"  # noqa: S608 -- names from model metadata
-        )
-        params = [to_id, *when_params, *params]
+    return " AND ".join(where), params
+
+
+def relation_rows_colliding(
+    relation: RecordRelation, *, from_id: int, to_id: int, work_ids: list[int] | None = None
+) -> list[Any]:
+    """Primary keys of `from_id`'s rows (all, or those of `work_ids`) that would collide with
+    one of `to_id`'s on the relation's unique key: they are deleted rather than moved."""
+    if not relation.unique_with:
+        return []
+    table, pk, col = _q(relation.table), _pk(relation.model)[0], _q(relation.column)
+    same = [f"o.{_q(c)} = t.{_q(c)}" for c in relation.unique_with]
+    when_params: list[Any] = []
+    for c, value in relation.unique_when.items():
+        same.append(f"o.{_q(c)} = %s AND t.{_q(c)} = %s")
+        when_params.extend([value, value])
+    where, params = _relation_where(relation, from_id=from_id, work_ids=work_ids)
     sql = (
-        f"SELECT to_jsonb(t)::text, {collide} FROM {table} t WHERE "  # noqa: S608 -- names from model metadata
-        + " AND ".join(where)
-        + f" ORDER BY t.{pk} FOR UPDATE OF t"
+        f"SELECT t.{pk} FROM {table} t WHERE {where} AND EXISTS ("  # noqa: S608 -- names from model metadata
+        f"SELECT 1 FROM {table} o WHERE o.{col} = %s AND " + " AND ".join(same) + ")"
     )
-    movable: list[Row] = []
-    colliding: list[Any] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for text, collides in cursor.fetchall():
-            row = json.loads(text)
-            if collides:
-                colliding.append(row[_pk(relation.model)[1]])
-            else:
-                movable.append(row)
-    return movable, colliding
+        cursor.execute(sql, [*params, to_id, *when_params])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def relation_rows_move(
+    relation: RecordRelation, *, from_id: int, to_id: int, work_ids: list[int] | None = None
+) -> list[Row]:
+    """Point `from_id`'s rows (all, or those of `work_ids`) at `to_id` in one UPDATE and return
+    them as they were before (the new row with the old foreign key: nothing else changes)."""
+    table, col = _q(relation.table), _q(relation.column)
+    where, params = _relation_where(relation, from_id=from_id, work_ids=work_ids)
+    sql = (
+        f"UPDATE {table} t SET {col} = %s WHERE {where} "  # noqa: S608 -- names from model metadata
+        f"RETURNING (to_jsonb(t) || jsonb_build_object(%s::text, %s::bigint))::text"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [to_id, *params, relation.column, from_id])
+        rows = [json.loads(row[0]) for row in cursor.fetchall()]
+    pk_name = _pk(relation.model)[1]
+    return sorted(rows, key=lambda row: row[pk_name])
 
 
 def relation_rows_repoint(
