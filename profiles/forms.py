@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.http import Http404, QueryDict
 
+from profiles.coauthors import COAUTHOR_SORTS
 from profiles.models import Institution
 from profiles.works_list import WORK_SORTS, WorksFilter
 from works.models import Topic
@@ -112,3 +113,8 @@ class WorksListForm(forms.Form):
             work_type=data["type"],
             topic_id=data["topic"],
         )
+
+
+class CoauthorsForm(forms.Form):
+    sort = forms.ChoiceField(choices=list(COAUTHOR_SORTS.items()), required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)

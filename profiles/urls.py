@@ -14,5 +14,6 @@ urlpatterns = [
         follow_views.researcher_unfollow,
         name="researcher_unfollow",
     ),
+    path("researchers/<slug:slug>/coauthors/", views.coauthors, name="coauthors"),
     path("following/", follow_views.following, name="following"),
 ]

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from profiles.coauthors import COAUTHOR_SORTS, researcher_coauthors
 from profiles.follow_selectors import is_following
-from profiles.forms import SiteSearchForm, WorksListForm, works_page_number
+from profiles.forms import CoauthorsForm, SiteSearchForm, WorksListForm, works_page_number
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 from profiles.profile_panels import profile_panels
@@ -78,3 +79,21 @@ def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         **profile_panels(user=request.user, researcher=researcher),  # e.g. the claim panel
     }
     return render(request, "profiles/researcher_detail.html", context)
+
+
+@require_safe
+def coauthors(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Everyone the researcher wrote with: shared works, years together; sorted and paged."""
+    form = CoauthorsForm(request.GET)
+    if not form.is_valid():
+        raise Http404("No such page of co-authors.")
+    researcher = get_object_or_404(Researcher, slug=slug)
+    page = researcher_coauthors(
+        researcher,
+        sort=form.cleaned_data["sort"] or "shared",
+        number=form.cleaned_data["page"] or 1,
+    )
+    if page.number > 1 and not page.coauthors:
+        raise Http404("No such page of co-authors.")
+    context = {"researcher": researcher, "page": page, "sorts": COAUTHOR_SORTS}
+    return render(request, "profiles/coauthors.html", context)

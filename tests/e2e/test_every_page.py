@@ -34,7 +34,7 @@ from tests.factories import (
     WorkFactory,
 )
 from works.importers.seed import seed_profile_import
-from works.models import Topic, Work
+from works.models import Source, Topic, Work
 from works.services import corpus_figures_refresh
 from works.topics_derived import derive_topics
 
@@ -114,6 +114,8 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
     seed_work = Work.objects.filter(authorships__researcher=seed).newest_first().first()
     assert seed_work is not None
     engine_work = work.get_absolute_url()
+    venue = Source.objects.create(display_name="Annals of Engines", issn_l="1234-5678")
+    Work.objects.filter(title__startswith="Notes on the analytical engine").update(source=venue)
     corpus_figures_refresh()  # the home page's figures, as the worker counts them
 
     visits = [
@@ -130,6 +132,10 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         Visit("anonymous", f"/topics/{topic.pk}/"),
         Visit("anonymous", seed_work.get_absolute_url(), name="work-seed"),
         Visit("anonymous", engine_work, name="work-engine"),
+        Visit("anonymous", f"/venues/{venue.pk}/"),
+        Visit("anonymous", f"/institutions/{institution.pk}/"),
+        Visit("anonymous", "/researchers/ada-lovelace/coauthors/"),
+        Visit("anonymous", "/researchers/jiashi-feng/coauthors/"),
         Visit("anonymous", "/accounts/login/"),
         Visit("anonymous", "/accounts/signup/"),
         Visit("anonymous", "/accounts/password/reset/"),
@@ -142,6 +148,8 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         Visit("outsider", "/researchers/jiashi-feng/"),
         Visit("outsider", "/researchers/ada-lovelace/"),
         Visit("outsider", engine_work, name="work-engine"),
+        Visit("outsider", f"/venues/{venue.pk}/"),
+        Visit("outsider", f"/institutions/{institution.pk}/"),
         Visit("outsider", "/researchers/jiashi-feng/claim/"),
         Visit("outsider", "/following/"),
         Visit("outsider", "/claims/"),
