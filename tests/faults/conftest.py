@@ -139,7 +139,7 @@ class Site:
                 proc.terminate()
         for proc in self.procs.values():
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=3)  # idle by now: a warm shutdown is quick
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

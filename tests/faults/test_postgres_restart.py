@@ -171,9 +171,10 @@ def stack(tmp_path) -> Iterator[dict]:
             proc.terminate()
         for proc in procs:
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
         with contextlib.suppress(subprocess.CalledProcessError):  # stopped by the test
             postgres.stop()
         redis.stop()

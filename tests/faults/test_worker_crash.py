@@ -20,7 +20,7 @@ from tests.faults.conftest import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker]
 
-PEOPLE = 60
+PEOPLE = 30
 
 
 @pytest.fixture
