@@ -53,9 +53,12 @@ def test_a_visitor_walks_from_the_seed_to_a_venue_and_back_through_search(
     page.locator("#work-citing").get_by_role("link", name="A survey of gait models").click()
     expect(page.locator("#work-title")).to_have_text("A survey of gait models")
 
-    # Its venue: named on the work page. Venue pages are not on main yet (i13a's part of issue
-    # 13); when they land this step clicks through to the venue's page.
-    expect(page.locator("main")).to_contain_text("Journal of Gait Studies")
+    # Its venue's page, which lists the work among its recent ones.
+    page.locator("#work-title").locator("..").get_by_role(
+        "link", name="Journal of Gait Studies"
+    ).click()
+    expect(page.locator("h1")).to_have_text("Journal of Gait Studies")
+    expect(page.locator("#venue-recent")).to_contain_text("A survey of gait models")
 
     # Back through the one search box: htmx swaps the results in as the visitor types.
     page.goto(f"{live_server.url}/")
