@@ -184,10 +184,10 @@ def test_snapshot_abstracts_given_as_encoded_strings_are_read_word_for_word(db, 
     assert Work.objects.get(openalex_id="W1").abstract == " ".join(words)
 
 
-@pytest.mark.parametrize("indent", [None, 2])
-def test_a_top_level_array_is_read_as_its_records(db, tmp_path, indent):
+@pytest.mark.parametrize(("indent", "bom"), [(None, ""), (2, ""), (None, "\ufeff")])
+def test_a_top_level_array_is_read_as_its_records(db, tmp_path, indent, bom):
     path = tmp_path / "export.json"
-    path.write_text(json.dumps([openalex_work(1), openalex_work(2), 7], indent=indent))
+    path.write_text(bom + json.dumps([openalex_work(1), openalex_work(2), 7], indent=indent))
 
     report = run(path)
 

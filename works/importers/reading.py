@@ -95,7 +95,8 @@ def _iter_file(
     raw: IO[bytes], path: Path, name: str
 ) -> Iterator[tuple[str, int, dict[str, Any] | BadLine]]:
     stream = _open_text_lines(raw, path)
-    first = stream.readline()
+    # A UTF-8 byte order mark (what some Windows tools write first) is not JSON: drop it.
+    first = stream.readline().removeprefix(b"\xef\xbb\xbf")
     blank = 0
     while first and not first.strip():
         blank += 1
