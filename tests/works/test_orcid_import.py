@@ -105,3 +105,28 @@ def test_an_employment_year_in_a_bad_shape_costs_only_that_year(db, tmp_path):
     assert [(before[pk], after[pk]) for pk in after if before[pk] != after[pk]] == [
         (int(year), None)
     ]
+
+
+def test_records_land_in_batches_with_the_same_outcome_as_one_by_one(db, tmp_path):
+    # The same iD twice in one archive (an older copy first): the second copy lands after the
+    # first, as it would record by record; other records around it are unaffected.
+    text = SPINELLIS.read_text()
+    renamed = text.replace("Diomidis", "Diomidis Dionysios", 1)
+    archive = tmp_path / "summaries.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for index, path in enumerate(sorted((DEMO / "orcid").glob("*.xml"))):
+            tar.add(path, arcname=f"summaries/{index}/{path.name}")
+        copy = tmp_path / "copy.xml"
+        copy.write_text(renamed)
+        tar.add(copy, arcname="summaries/9/0000-0003-4231-1897.xml")
+
+    report = run(archive)
+
+    assert report.ok and report.read == 9 and report.created == 7
+    researcher = Researcher.objects.get(orcid="0000-0003-4231-1897")
+    names = {researcher.display_name, *researcher.name_variants}
+    assert {n for n in names if n.startswith("Diomidis")} >= {
+        "Diomidis Spinellis",
+        "Diomidis Dionysios Spinellis",
+    }
+    assert run(archive).created == 0

@@ -25,6 +25,7 @@ from xml.etree import ElementTree as ET
 
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from profiles.models import ClaimStatus, Employment, Institution, Researcher, VerificationLevel
 from works.importers.fields import (
@@ -37,6 +38,16 @@ from works.importers.fields import (
 from works.importers.reading import expand_paths, total_size
 from works.importers.refresh import RefreshQueue
 from works.importers.report import ImportReport, Progress
+
+BATCH = 500  # records per transaction
+EMPLOYMENT_FIELDS = [
+    "organization_name",
+    "institution",
+    "department",
+    "role_title",
+    "start_year",
+    "end_year",
+]
 
 NS = {
     "common": "http://www.orcid.org/ns/common",
@@ -173,83 +184,135 @@ def iter_xml_documents(paths: Iterable[Path]) -> Iterator[tuple[str, IO[bytes] |
                 yield str(path), exc
 
 
-def _institution_for(employment: OrcidEmployment) -> Institution | None:
-    if employment.ror_id:
-        found = Institution.objects.filter(ror_id=employment.ror_id).first()
-        if found:
-            return found
-    matches = list(
-        Institution.objects.annotate(lower=Lower("display_name")).filter(
-            lower=employment.organization.lower()
-        )[:2]
-    )
-    return matches[0] if len(matches) == 1 else None
-
-
-def load_orcid(record: OrcidRecord) -> tuple[str, int]:
-    """('created' | 'updated' | 'skipped', researcher id)."""
-    outcome = "skipped"
-    researcher = Researcher.objects.select_for_update().filter(orcid=record.orcid).first()
-    if researcher is None:
-        name = record.display_name or record.orcid
-        researcher = Researcher.objects.create(
-            slug=researcher_slug(name, record.orcid),
-            display_name=name[:500],
-            orcid=record.orcid,
-            verification_level=VerificationLevel.L1,
-        )
-        outcome = "created"
-    variants = sorted(
-        set(researcher.name_variants)
-        | {n[:500] for n in record.names if n != researcher.display_name}
-    )
-    if variants != sorted(researcher.name_variants):
-        researcher.name_variants = variants
-        researcher.save(update_fields=["name_variants", "updated_at"])
-        outcome = "updated" if outcome == "skipped" else outcome
-
-    wanted = {}
-    for item in record.employments:
-        institution = _institution_for(item)
-        wanted[item.put_code[:64]] = {
-            "organization_name": item.organization,
-            "institution_id": institution.pk if institution else None,
-            "department": item.department,
-            "role_title": item.role_title,
-            "start_year": item.start_year,
-            "end_year": item.end_year,
-        }
-    stored = {e.source_key: e for e in researcher.employments.filter(source="orcid")}
-    stale = [key for key in stored if key not in wanted]
-    if stale:
-        researcher.employments.filter(source="orcid", source_key__in=stale).delete()
-    for key, values in wanted.items():
-        current = stored.get(key)
-        if current is None:
-            Employment.objects.create(
-                researcher=researcher, source="orcid", source_key=key, **values
-            )
-        elif any(getattr(current, f) != v for f, v in values.items()):
-            for f, v in values.items():
-                setattr(current, f, v)
-            current.save()
+def _institution_ids(records: list[OrcidRecord]) -> dict[tuple[str | None, str], int | None]:
+    """(ROR id, organisation) → institution: by ROR id when ORCID gives a known one, else the one
+    institution whose name equals the organisation's (case-insensitive); two queries in all."""
+    jobs = [job for record in records for job in record.employments]
+    rors = sorted({job.ror_id for job in jobs if job.ror_id})
+    by_ror: dict[str, int] = {}
+    for ror_id, pk in (
+        Institution.objects.filter(ror_id__in=rors).order_by("pk").values_list("ror_id", "pk")
+    ):
+        if ror_id:
+            by_ror.setdefault(ror_id, pk)
+    names = sorted({job.organization.lower() for job in jobs})
+    by_name: dict[str, list[int]] = {}
+    for lower, pk in (
+        Institution.objects.annotate(lower=Lower("display_name"))
+        .filter(lower__in=names)
+        .values_list("lower", "pk")
+    ):
+        by_name.setdefault(lower, []).append(pk)
+    found: dict[tuple[str | None, str], int | None] = {}
+    for job in jobs:
+        if job.ror_id and job.ror_id in by_ror:
+            found[(job.ror_id, job.organization)] = by_ror[job.ror_id]
         else:
-            continue
-        outcome = "updated" if outcome == "skipped" else outcome
-    if stale:
-        outcome = "updated" if outcome == "skipped" else outcome
+            matches = by_name.get(job.organization.lower(), [])
+            found[(job.ror_id, job.organization)] = matches[0] if len(matches) == 1 else None
+    return found
 
-    if researcher.affiliation_id is None and researcher.claim_status != ClaimStatus.CLAIMED:
-        current_jobs = [
-            v["institution_id"]
-            for v in wanted.values()
-            if v["institution_id"] and v["end_year"] is None
-        ]
-        if current_jobs:
-            researcher.affiliation_id = current_jobs[0]
-            researcher.save(update_fields=["affiliation", "updated_at"])
-            outcome = "updated" if outcome == "skipped" else outcome
-    return outcome, researcher.pk
+
+def load_orcid_batch(records: list[OrcidRecord]) -> list[tuple[str, int]]:
+    """('created' | 'updated' | 'skipped', researcher id) per record, in a handful of queries
+    for the whole batch (distinct iDs), inside the caller's transaction."""
+    now = timezone.now()
+    held = {
+        r.orcid: r
+        for r in Researcher.objects.select_for_update().filter(
+            orcid__in=[record.orcid for record in records]
+        )
+    }
+    outcome = {record.orcid: "skipped" for record in records}
+    new = []
+    for record in records:
+        if record.orcid not in held:
+            name = record.display_name or record.orcid
+            new.append(
+                Researcher(
+                    slug=researcher_slug(name, record.orcid),
+                    display_name=name[:500],
+                    orcid=record.orcid,
+                    verification_level=VerificationLevel.L1,
+                )
+            )
+            outcome[record.orcid] = "created"
+    for researcher in Researcher.objects.bulk_create(new):
+        held[researcher.orcid or ""] = researcher
+
+    def changed(orcid: str) -> None:
+        if outcome[orcid] == "skipped":
+            outcome[orcid] = "updated"
+
+    renamed = []
+    for record in records:
+        researcher = held[record.orcid]
+        variants = sorted(
+            set(researcher.name_variants)
+            | {n[:500] for n in record.names if n != researcher.display_name}
+        )
+        if variants != sorted(researcher.name_variants):
+            researcher.name_variants = variants
+            researcher.updated_at = now
+            renamed.append(researcher)
+            changed(record.orcid)
+    Researcher.objects.bulk_update(renamed, ["name_variants", "updated_at"])
+
+    institutions = _institution_ids(records)
+    stored: dict[int, dict[str, Employment]] = {}
+    for job in Employment.objects.filter(
+        researcher_id__in=[held[r.orcid].pk for r in records], source="orcid"
+    ):
+        stored.setdefault(job.researcher_id, {})[job.source_key] = job
+    stale: list[int] = []
+    created: list[Employment] = []
+    rewritten: list[Employment] = []
+    placed = []
+    for record in records:
+        researcher = held[record.orcid]
+        wanted = {}
+        for item in record.employments:
+            wanted[item.put_code[:64]] = {
+                "organization_name": item.organization,
+                "institution_id": institutions[(item.ror_id, item.organization)],
+                "department": item.department,
+                "role_title": item.role_title,
+                "start_year": item.start_year,
+                "end_year": item.end_year,
+            }
+        mine = stored.get(researcher.pk, {})
+        gone = [job.pk for key, job in mine.items() if key not in wanted]
+        if gone:
+            stale.extend(gone)
+            changed(record.orcid)
+        for key, values in wanted.items():
+            current = mine.get(key)
+            if current is None:
+                created.append(
+                    Employment(researcher=researcher, source="orcid", source_key=key, **values)
+                )
+                changed(record.orcid)
+            elif any(getattr(current, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(current, f, v)
+                rewritten.append(current)
+                changed(record.orcid)
+        if researcher.affiliation_id is None and researcher.claim_status != ClaimStatus.CLAIMED:
+            current_jobs = [
+                v["institution_id"]
+                for v in wanted.values()
+                if v["institution_id"] and v["end_year"] is None
+            ]
+            if current_jobs:
+                researcher.affiliation_id = current_jobs[0]
+                researcher.updated_at = now
+                placed.append(researcher)
+                changed(record.orcid)
+    Employment.objects.filter(pk__in=stale).delete()
+    Employment.objects.bulk_create(created)
+    Employment.objects.bulk_update(rewritten, EMPLOYMENT_FIELDS)
+    Researcher.objects.bulk_update(placed, ["affiliation", "updated_at"])
+    return [(outcome[record.orcid], held[record.orcid].pk) for record in records]
 
 
 def orcid_import(
@@ -265,6 +328,24 @@ def orcid_import(
     files = expand_paths(paths, suffixes=(".xml", ".tar.gz", ".tgz"))
     bar = Progress(total_bytes=total_size(files), label="orcid", enabled=progress)
     done = 0
+    pending: dict[str, OrcidRecord] = {}
+
+    def flush() -> None:
+        if not pending:
+            return
+        with transaction.atomic():
+            outcomes = load_orcid_batch(list(pending.values()))
+        for outcome, researcher_id in outcomes:
+            if outcome == "created":
+                report.created += 1
+            elif outcome == "updated":
+                report.updated += 1
+            else:
+                report.skipped += 1
+            if outcome != "skipped":
+                refresh.add([researcher_id])
+        pending.clear()
+
     try:
         for name, stream in iter_xml_documents(files):
             report.read += 1
@@ -286,19 +367,15 @@ def orcid_import(
                 continue
             for reason in record.dropped:
                 report.field_dropped(path=name, line=1, reason=reason)
-            with transaction.atomic():
-                outcome, researcher_id = load_orcid(record)
-            if outcome == "created":
-                report.created += 1
-            elif outcome == "updated":
-                report.updated += 1
-            else:
-                report.skipped += 1
-            if outcome != "skipped":
-                refresh.add([researcher_id])
+            if record.orcid in pending:
+                flush()  # the same iD again: its first copy lands first, as record by record
+            pending[record.orcid] = record
+            if len(pending) >= BATCH:
+                flush()
             if not name.count("!"):
                 done += Path(name).stat().st_size
             bar.update(done_bytes=done, records=report.read)
+        flush()
     finally:
         bar.close()
         refresh.flush()
