@@ -10,7 +10,8 @@ with 5,000 authors and one cited by 50,000 works in the corpus. It then times th
 through Django's test client (URL routing, middleware, queries, template) for a random sample
 of works, the corpus's most-authored and most-cited works and the two extremes, each also with
 its other regions (citing works most cited first, a later page of citers, all authors), and
-counts each page's queries.
+counts each page's queries. Then the most prolific researcher's profile (its works list
+sorted and filtered, a late page) and co-authors page.
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ def main() -> None:
             "all authors (200)": "?authors=all",
         }
         everything: list[float] = []
+        first_views: list[float] = []  # the page as linked: no region asked for
         print(f"{'work':<24} {'region':<20} {'p50 ms':>8} {'max ms':>8} {'queries':>7}")
         for name, work in extremes.items():
             for region, query in variants.items():
@@ -146,6 +148,8 @@ def main() -> None:
                     print(f"{name:<24} {region:<20} (no such page)")
                     continue
                 everything += times
+                if region == "page":
+                    first_views += times
                 print(
                     f"{name:<24} {region:<20} {statistics.median(times):8.1f} "
                     f"{max(times):8.1f} {queries:7d}"
@@ -160,10 +164,40 @@ def main() -> None:
             f"{len(sample)} random works: p50 {percentile(sample, 50):.1f} ms, "
             f"p95 {percentile(sample, 95):.1f} ms, max {max(sample):.1f} ms"
         )
+        first_views += sample
+        print(
+            f"work pages as linked, random and extremes ({len(first_views)}): p50 "
+            f"{percentile(first_views, 50):.1f} ms, p95 {percentile(first_views, 95):.1f} ms, "
+            f"max {max(first_views):.1f} ms"
+        )
         print(
             f"all pages timed ({len(everything)}): p50 {percentile(everything, 50):.1f} ms, "
             f"p95 {percentile(everything, 95):.1f} ms, max {max(everything):.1f} ms"
         )
+        # The profile's works list and the co-authors page of the most prolific researcher.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT r.slug, count(*) FROM works_authorship a"
+                " JOIN profiles_researcher r ON r.id = a.researcher_id"
+                " GROUP BY r.id ORDER BY count(*) DESC LIMIT 1"
+            )
+            slug, works = cursor.fetchone()
+        profile = f"/researchers/{slug}/"
+        print(f"most prolific researcher: {slug}, {works:,} works")
+        for region, path in {
+            "profile": profile,
+            "profile, most cited": profile + "?sort=most-cited",
+            "profile, title": profile + "?sort=title",
+            "profile, filtered": profile + "?from=2000&to=2015&type=article",
+            "profile, page 50": profile + "?page=50",
+            "co-authors": profile + "coauthors/",
+            "co-authors by name": profile + "coauthors/?sort=name",
+        }.items():
+            times, queries = timed(path, args.repeat)
+            print(
+                f"{'':<24} {region:<20} {statistics.median(times):8.1f} "
+                f"{max(times):8.1f} {queries:7d}"
+            )
         print(
             f"Django's own CPU per page (no database time): p50 {percentile(cpu_times, 50):.1f}"
             f" ms, p95 {percentile(cpu_times, 95):.1f} ms; load average after: "
