@@ -50,7 +50,7 @@ def problems_in(node: object, where: str = "$") -> list[str]:
     return found
 
 
-def jsonld(html: str) -> list[object]:
+def jsonld(html: str) -> list[dict]:
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     return [json.loads(b) for b in blocks]
 
