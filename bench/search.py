@@ -243,9 +243,11 @@ def bench_works(args: argparse.Namespace) -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from works.models import Topic
+
+    setup_test_environment()  # the test client then keeps each response's context
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.STORAGES["staticfiles"] = {

@@ -269,3 +269,13 @@ def test_the_search_box_answers_htmx_with_the_results_only(client):
 @pytest.mark.parametrize("kind", ["people", "all"])
 def test_an_unknown_kind_is_a_404(client, kind):
     assert client.get(reverse("home"), {"q": "x", "kind": kind}).status_code == 404
+
+
+def test_past_the_count_cap_the_most_cited_come_first_too(monkeypatch):
+    monkeypatch.setattr(search, "RANK_LIMIT", 2)
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    for cited in (5, 50, 0, 7, 1):
+        WorkFactory(title=f"Protein folding {cited}", cited_by_count=cited)
+    found = work_search("protein")
+    assert found.results.total_capped and not found.ranked
+    assert titles(found) == [f"Protein folding {c}" for c in (50, 7, 5, 1, 0)]
