@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from django import forms
 from django.http import Http404, QueryDict
 
-from works.work_selectors import CITING_ORDERS, CITING_PAGE_SIZE, COUNT_CAP
+from works.work_selectors import CITING_ORDERS, CITING_PAGES
 
 
 class WorkPageForm(forms.Form):
     authors = forms.ChoiceField(choices=[("all", "all")], required=False)
     apage = forms.IntegerField(min_value=1, max_value=100, required=False)
     cited = forms.ChoiceField(choices=list(CITING_ORDERS.items()), required=False)
-    cpage = forms.IntegerField(min_value=1, max_value=COUNT_CAP // CITING_PAGE_SIZE, required=False)
+    cpage = forms.IntegerField(min_value=1, max_value=CITING_PAGES, required=False)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ AUTHORS_TAIL = 3  # … and its last 3 authors
 AUTHORS_PAGE_SIZE = 200  # "show all N" reads the list in pages of this size
 REFERENCES_SHOWN = 100
 CITING_PAGE_SIZE = 20
+# Paging stops after 1,000 citers (as Google Scholar's does): a deeper OFFSET walks further down
+# the index for every page; "most cited first" brings the ones that matter to the first pages.
+CITING_PAGES = 50
 COUNT_CAP = 10_000  # in-corpus citers are counted up to this, then "more than 10,000"
 
 CitingOrder = Literal["newest", "most-cited"]
@@ -149,6 +152,10 @@ class CitingPage:
     order: str
 
     @property
+    def at_paging_limit(self) -> bool:
+        return self.number == CITING_PAGES and len(self.works) == CITING_PAGE_SIZE
+
+    @property
     def next_number(self) -> int:
         return self.number + 1
 
@@ -180,6 +187,6 @@ def work_citing_page(work: Work, *, order: str, number: int) -> CitingPage:
     return CitingPage(
         works=rows[:CITING_PAGE_SIZE],
         number=number,
-        has_next=len(rows) > CITING_PAGE_SIZE,
+        has_next=len(rows) > CITING_PAGE_SIZE and number < CITING_PAGES,
         order=order,
     )

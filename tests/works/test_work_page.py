@@ -152,6 +152,7 @@ def test_citing_works_are_paged(client, paper, monkeypatch):
         {"authors": "some"},
         {"apage": "-1"},
         {"cpage": "9"},
+        {"cpage": "51"},
     ],
 )
 def test_bad_query_strings_are_404s_not_errors(client, paper, query):
@@ -247,3 +248,11 @@ def test_citers_past_the_cap_are_counted_as_more_than_it(client, db, monkeypatch
     monkeypatch.setattr(work_views, "COUNT_CAP", 2)
     text = text_of(client.get(work.get_absolute_url()).content.decode())
     assert "More than 2 works in BZPEER cite this one." in text
+
+
+def test_paging_citers_stops_after_the_limit(client, paper, monkeypatch):
+    monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 1)
+    monkeypatch.setattr(work_selectors, "CITING_PAGES", 1)
+    html = client.get(paper.get_absolute_url()).content.decode()
+    assert "Paging stops after 1,000 citing works" in html
+    assert "cpage=2" not in html
