@@ -318,3 +318,21 @@ def test_it_lets_moderators_only_dismiss_a_candidate(request, who, expected, can
     candidate.refresh_from_db()
     dismissed = candidate.state == CandidateState.DISMISSED
     assert dismissed is (who == "moderator")
+
+
+@pytest.mark.parametrize(
+    ("who", "shown", "hidden"),
+    [
+        ("anonymous", [], ["Is this you too?", "Record repair"]),
+        ("outsider", [], ["Is this you too?", "Record repair"]),
+        ("owner", ["Is this you too?", "/researchers/m-smith/duplicates/"], ["Record repair"]),
+        ("moderator", ["Record repair", "/moderation/records/m-smith/split/"], ["Is this you"]),
+    ],
+)
+def test_the_profile_links_to_record_repair_by_role(request, who, shown, hidden, pair, owner):
+    _, small = pair
+    page = _client(_user(who, request)).get(f"/researchers/{small.slug}/").content.decode()
+    for text in shown:
+        assert text in page
+    for text in hidden:
+        assert text not in page
