@@ -204,7 +204,7 @@ def test_a_single_entity_costs_a_constant_number_of_queries(client, db):
         AuthorshipFactory(work=work, position=position)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/api/v1/works/{work.pk}").status_code == 200
-    assert len(queries) == 3  # the work and venue, its authors, its topics
+    assert len(queries) == 1  # the work with its venue, authors and topics as JSON
 
 
 def test_an_unreachable_cache_lets_requests_through(client, db, settings):
