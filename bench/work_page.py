@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,47 @@ INDEXES = [
     "(publication_year DESC NULLS LAST, id DESC)",
     "CREATE INDEX IF NOT EXISTS work_most_cited ON works_work (cited_by_count DESC, id DESC)",
 ]
+
+
+def new_work(cursor: Any, title: str) -> int:
+    cursor.execute(
+        "INSERT INTO works_work (title, work_type, abstract, language, venue, cited_by_count,"
+        " created_at, updated_at) VALUES (%s, 'article', '', '', '', 0, now(), now())"
+        " RETURNING id",
+        [title],
+    )
+    return int(cursor.fetchone()[0])
+
+
+def missing_columns(connection: Any) -> list[str]:
+    """ALTERs adding, as plain nullable columns, what the models have and the corpus lacks.
+
+    The corpus was loaded by an older schema; the pages read every column of their models
+    (e.g. a later generated search column) though these benchmarks use none of the new ones.
+    """
+    from django.apps import apps
+    from django.db.models import GeneratedField
+
+    statements = []
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        for model in apps.get_models():
+            table = model._meta.db_table
+            if table not in tables:
+                continue
+            present = {
+                c.name for c in connection.introspection.get_table_description(cursor, table)
+            }
+            for field in model._meta.concrete_fields:
+                if field.column in present:
+                    continue
+                typed = field.output_field if isinstance(field, GeneratedField) else field
+                assert typed is not None
+                statements.append(
+                    f'ALTER TABLE "{table}" ADD COLUMN "{field.column}" '
+                    f"{typed.db_type(connection)} NULL"
+                )
+    return statements
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -91,46 +133,50 @@ def main() -> None:
             started = time.perf_counter()
             for sql in INDEXES:
                 cursor.execute(sql)
+            for sql in missing_columns(connection):
+                print(f"for this run only: {sql}")
+                cursor.execute(sql)
             cursor.execute("SELECT max(id) FROM works_work")
             (last_work,) = cursor.fetchone()
             cursor.execute("SELECT min(id), max(id) FROM profiles_researcher")
             first_person, _ = cursor.fetchone()
             # The extremes, rolled back with everything else.
-            huge_authors = Work.objects.create(title="A work with 5,000 authors", work_type="x")
+            huge_authors = new_work(cursor, "A work with 5,000 authors")
             cursor.execute(
                 "INSERT INTO works_authorship (work_id, researcher_id, position, raw_author_name,"
                 " is_corresponding) SELECT %s, id, row_number() OVER (ORDER BY id) - 1, '', false"
                 " FROM profiles_researcher WHERE id BETWEEN %s AND %s",
-                [huge_authors.pk, first_person, first_person + 4999],
+                [huge_authors, first_person, first_person + 4999],
             )
-            huge_cited = Work.objects.create(title="A work cited 50,000 times", work_type="x")
+            huge_cited = new_work(cursor, "A work cited 50,000 times")
             citers = rng.sample(range(1, last_work + 1), 50_000)
             cursor.execute(
                 "INSERT INTO works_citation (citing_id, cited_id, cited_openalex_id)"
                 " SELECT w, %s, 'W-bench' FROM unnest(%s::bigint[]) AS w",
-                [huge_cited.pk, citers],
+                [huge_cited, citers],
             )
             cursor.execute("ANALYZE works_work")
             cursor.execute("ANALYZE works_citation")
             cursor.execute(
                 "SELECT cited_id FROM works_citation WHERE cited_id <> %s"
                 " GROUP BY cited_id ORDER BY count(*) DESC LIMIT 1",
-                [huge_cited.pk],
+                [huge_cited],
             )
             (most_cited,) = cursor.fetchone()
             cursor.execute(
                 "SELECT work_id FROM works_authorship WHERE work_id <> %s"
                 " GROUP BY work_id ORDER BY count(*) DESC LIMIT 1",
-                [huge_authors.pk],
+                [huge_authors],
             )
             (most_authored,) = cursor.fetchone()
             print(f"setup (indexes, extremes, analyze): {time.perf_counter() - started:.1f}s")
 
+        titled = Work.objects.only("pk", "title")
         extremes = {
-            "corpus's most cited": Work.objects.get(pk=most_cited),
-            "corpus's most authored": Work.objects.get(pk=most_authored),
-            "5,000 authors": huge_authors,
-            "cited by 50,000": huge_cited,
+            "corpus's most cited": titled.get(pk=most_cited),
+            "corpus's most authored": titled.get(pk=most_authored),
+            "5,000 authors": titled.get(pk=huge_authors),
+            "cited by 50,000": titled.get(pk=huge_cited),
         }
         variants = {
             "page": "",
