@@ -261,3 +261,15 @@ def test_records_are_routed_by_the_letter_of_their_id():
 def test_a_record_without_an_openalex_id_is_bad_input(record):
     with pytest.raises(RecordError, match="id"):
         entity_kind(record)
+
+
+def test_an_institution_known_only_by_its_id_is_kept_under_it():
+    authorship = openalex_work(1)["authorships"][0]
+    authorship["institutions"] = [
+        {"id": "https://openalex.org/I9", "display_name": None},
+        {"id": None, "display_name": "Somewhere without an id"},
+    ]
+    parsed = work(authorships=[authorship])
+
+    assert parsed.institutions == [InstitutionValues("I9", None, "I9", "", "")]
+    assert parsed.authorships[0].institution_ids == ["I9"]

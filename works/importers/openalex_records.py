@@ -233,15 +233,17 @@ def embedded_institution(value: Any) -> InstitutionValues | None:
     if not isinstance(value, dict):
         return None
     openalex_id = openalex_optional_id(value.get("id"), prefix="I")
-    name = value.get("display_name")
-    if openalex_id is None or not isinstance(name, str) or not name:
+    if openalex_id is None:
         return None
+    name = value.get("display_name")
+    if not isinstance(name, str) or not name.strip():
+        name = openalex_id  # known by its id only: kept, named by it until its record arrives
     country = value.get("country_code")
     kind = value.get("type")
     return InstitutionValues(
         openalex_id,
         normalise_ror(value.get("ror")),
-        name[:500],
+        name.strip()[:500],
         country[:2] if isinstance(country, str) else "",
         kind[:50] if isinstance(kind, str) else "",
     )
