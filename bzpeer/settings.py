@@ -311,6 +311,10 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_CREDENTIALS = False
+# The API's per-client limit counts the address that reached us, never a client-written
+# X-Forwarded-For (which would let anyone pose as many clients); behind N trusted proxies
+# set BZPEER_PROXIES=N and the limit reads the address the last of them saw.
+NINJA_NUM_PROXIES = int(os.environ.get("BZPEER_PROXIES", "0"))
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -207,6 +207,15 @@ def test_a_single_entity_costs_a_constant_number_of_queries(client, db):
     assert len(queries) == 1  # the work with its venue, authors and topics as JSON
 
 
+def test_a_client_cannot_escape_its_limit_by_writing_x_forwarded_for(client, db, monkeypatch):
+    monkeypatch.setattr(CLIENT_LIMIT, "num_requests", 2)
+    codes = [
+        client.get("/api/v1/topics", headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code
+        for i in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
 def test_an_unreachable_cache_lets_requests_through(client, db, settings):
     settings.CACHES = {
         "default": {
