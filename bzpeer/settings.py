@@ -224,6 +224,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BZPEER] "
 # allauth's limits, counted in the default (Redis) cache so every web process shares them.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
+    # The key is (account, client address): claims.accounts.AccountAdapter.pre_authenticate.
     "login_failed": "10/m/ip,5/300s/key",
     "signup": "20/m/ip",
     "confirm_email": "1/180s/key",
@@ -232,6 +233,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "change_password": "5/m/user",
 }
+# Failed log-ins to one account from all addresses together: a ceiling against slow
+# distributed guessing, high enough that a stranger cannot use it to lock an owner out.
+BZPEER_LOGIN_FAILED_PER_ACCOUNT = os.environ.get("BZPEER_LOGIN_FAILED_PER_ACCOUNT", "100/h/key")
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
 # ORCID sign-in only when credentials are configured; the sandbox by BZPEER_ORCID_SANDBOX=1.
@@ -253,6 +257,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Cut to the width of axes' column: a longer username must not turn a log-in into a 500.
+AXES_USERNAME_CALLABLE = "claims.accounts.axes_username"
 
 # Mail leaves through the Celery task `claims.tasks.send_email` and Django 6.1's MAILERS: the
 # console in the demo, SMTP when EMAIL_HOST is set, or any backend named by DJANGO_EMAIL_BACKEND
@@ -355,6 +361,9 @@ BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS = int(
     os.environ.get("BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS", "3")
 )
 BZPEER_WORKS_PAGE_SIZE = 20
+# Claims one account may open in any 24 hours (claims.services.claims.claim_open): enough for
+# a researcher with a few records, not enough to flood the moderators' queue.
+BZPEER_CLAIMS_PER_USER_PER_DAY = int(os.environ.get("BZPEER_CLAIMS_PER_USER_PER_DAY", "5"))
 
 # Trust snapshots (docs/trust.md): refresh requests wait this many seconds so a burst of
 # events about one researcher is computed once; the nightly run recomputes everyone in batches.

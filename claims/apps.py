@@ -6,6 +6,12 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims and moderation"
 
     def ready(self) -> None:
+        from allauth.account.signals import password_reset
+
+        from claims.accounts import axes_reset_on_password_reset
+
+        # A password reset lifts the admin log-in lock-out (django-axes) of the account.
+        password_reset.connect(axes_reset_on_password_reset, dispatch_uid="claims-axes-reset")
         from claims.selectors import claim_panel
         from profiles.profile_panels import profile_panel_register
 

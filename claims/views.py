@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -59,9 +58,9 @@ from claims.services.errors import ClaimError
 from claims.services.flags import work_flag_accept, work_flag_dismiss, work_flag_raise
 from claims.services.invitations import invite_send
 from claims.services.owner import researcher_orcid_attach, researcher_owner_update
-from profiles.forms import works_page_number
 from profiles.http import HtmxHttpRequest
 from profiles.models import ClaimStatus, Researcher
+from profiles.paging import page_number, page_or_404
 from profiles.selectors import researcher_works_page_or_404
 
 View = Callable[..., HttpResponse]
@@ -214,7 +213,7 @@ def owner_manage(request: AuthedRequest, slug: str) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "affiliation-choices":
         return render(request, "claims/owner_manage.html#affiliation-choices", context)
-    number = works_page_number(request.GET)
+    number = page_number(request.GET)
     flags = WorkFlag.objects.filter(researcher=researcher).select_related("work").order_by("-pk")
     context |= {
         "works_page": researcher_works_page_or_404(researcher, number=number),
@@ -293,7 +292,7 @@ def moderation_queue_view(request: HttpRequest) -> HttpResponse:
     state, age = ClaimState.PENDING.value, ""
     if filters.is_valid():
         state, age = filters.cleaned_data["state"], filters.cleaned_data["age"]
-    page = Paginator(moderation_queue(state=state, age=age), 50).get_page(request.GET.get("page"))
+    page = page_or_404(moderation_queue(state=state, age=age), per_page=50, query=request.GET)
     context = {
         "filters": filters,
         "page": page,

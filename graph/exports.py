@@ -1,4 +1,9 @@
-"""A stored slice as files: GraphML (for Gephi, Cytoscape, networkx) and JSON."""
+"""A stored slice as files: GraphML (for Gephi, Cytoscape, networkx) and JSON.
+
+Both are well-formed whatever the data: every text passes through `clean_text` again, as a
+slice (or a row it was cut from) may predate the importers' cleaning, and one control
+character in a name would make the XML malformed or the JSON unencodable (a lone surrogate).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import json
 from typing import Any
 
 import networkx as nx
+
+from profiles.identity import clean_text
 
 
 def slice_graphml(payload: dict[str, Any]) -> str:
@@ -33,7 +40,18 @@ def slice_json(payload: dict[str, Any], *, researcher: str, data_version: int) -
         ],
         "totals": payload.get("totals", {}),
     }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return json.dumps(_clean(document), ensure_ascii=False, indent=2)
+
+
+def _clean(value: Any) -> Any:
+    """Every string in `value` (keys too) through `clean_text`, line breaks kept."""
+    if isinstance(value, str):
+        return clean_text(value, multiline=True)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 def payload_graph(payload: dict[str, Any]) -> nx.DiGraph:
@@ -41,10 +59,10 @@ def payload_graph(payload: dict[str, Any]) -> nx.DiGraph:
     graph = nx.DiGraph()
     for n in payload["nodes"]:
         graph.add_node(
-            n["id"],
-            kind=n["kind"],
-            label=n["label"],
-            slug=n.get("slug", ""),
+            _clean(n["id"]),
+            kind=_clean(n["kind"]),
+            label=_clean(n["label"]),
+            slug=_clean(n.get("slug", "")),
             center=bool(n.get("center")),
             score=float(n.get("score", 0.0)),
             community=int(n.get("community", 0)),
@@ -53,6 +71,10 @@ def payload_graph(payload: dict[str, Any]) -> nx.DiGraph:
         )
     for e in payload["edges"]:
         graph.add_edge(
-            e["source"], e["target"], kind=e["kind"], why=e["why"], weight=float(e["weight"])
+            _clean(e["source"]),
+            _clean(e["target"]),
+            kind=_clean(e["kind"]),
+            why=_clean(e["why"]),
+            weight=float(e["weight"]),
         )
     return graph

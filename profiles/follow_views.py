@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from profiles.follow_selectors import following_queryset, researcher_followers_count
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
+from profiles.paging import page_or_404
 from profiles.services.follows import follow_create, follow_delete
 
 
@@ -52,5 +52,5 @@ def researcher_unfollow(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def following(request: HtmxHttpRequest) -> HttpResponse:
     """The people the user follows, latest follow first, each with their newest works."""
-    page = Paginator(following_queryset(user=request.user), 20).get_page(request.GET.get("page"))
+    page = page_or_404(following_queryset(user=request.user), per_page=20, query=request.GET)
     return render(request, "profiles/following.html", {"page": page})

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 
 from profiles.coauthors import COAUTHOR_SORTS
 from profiles.models import Institution
@@ -16,12 +16,11 @@ class SiteSearchForm(forms.Form):
     """The home page's one search box, the kind asked for and the works' filters.
 
     A bad filter is reported beside its field and left out of the search; the query and the
-    other filters still apply. A bad page number is a 404 (there is no such page).
+    other filters still apply. A bad page number is a 404 (`profiles.paging.page_number`).
     """
 
     q = forms.CharField(label="Search", max_length=200, strip=True)
     kind = forms.ChoiceField(choices=[("", "All")] + [(k, k) for k in KINDS], required=False)
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
     year_from = forms.IntegerField(
         label="From year", min_value=1000, max_value=2100, required=False
     )
@@ -60,18 +59,6 @@ class SiteSearchForm(forms.Form):
             topic_id=topic.pk if topic else None,
             institution_id=institution.pk if institution else None,
         )
-
-
-class WorksPageForm(forms.Form):
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
-
-
-def works_page_number(query: QueryDict) -> int:
-    """`?page=N` (1 when absent); anything but a whole number from 1 up is a 404."""
-    form = WorksPageForm(query)
-    if not form.is_valid():
-        raise Http404("No such page of works.")
-    return form.cleaned_data["page"] or 1
 
 
 class WorksListForm(forms.Form):
@@ -117,4 +104,4 @@ class WorksListForm(forms.Form):
 
 class CoauthorsForm(forms.Form):
     sort = forms.ChoiceField(choices=list(COAUTHOR_SORTS.items()), required=False)
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    # `?page=` is read by profiles.paging.page_number, like every paged view's.

@@ -182,3 +182,23 @@ def orcid_parse(value: object) -> str | None:
     """The normalised iD when `value` is a well-formed ORCID iD with a valid check character."""
     orcid = orcid_normalise(value)
     return orcid if orcid is not None and orcid_is_valid(orcid) else None
+
+
+# Characters that are not text: C0 controls but tab and newline, DEL, C1 controls, lone
+# surrogates (no UTF-8 encoding exists for them) and U+FFFE/U+FFFF. XML 1.0 cannot carry most
+# of them at all, so one of them in a name made the GraphML export malformed.
+NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Line breaks in their other spellings (CR LF, CR, vertical tab, form feed, NEL, LS, PS).
+LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+NOT_IN_ONE_LINE = re.compile("[\t\n]")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Text as stored and shown: control characters dropped; tab and newline kept in
+    multi-line text (abstracts), each a space in one-line text (names, titles, venues).
+
+    Every importer passes its text through here (`works.importers.fields.get_str` and
+    `clean_record`), and every export again, for rows stored before it existed.
+    """
+    value = NOT_TEXT.sub("", LINE_BREAKS.sub("\n", value))
+    return value if multiline else NOT_IN_ONE_LINE.sub(" ", value)

@@ -10,9 +10,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from profiles.coauthors import COAUTHOR_SORTS, researcher_coauthors
 from profiles.follow_selectors import is_following
-from profiles.forms import CoauthorsForm, SiteSearchForm, WorksListForm, works_page_number
+from profiles.forms import CoauthorsForm, SiteSearchForm, WorksListForm
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
+from profiles.paging import page_number
 from profiles.profile_panels import profile_panels
 from profiles.selectors import (
     researcher_profile_queryset,
@@ -28,15 +29,16 @@ from works.selectors import front_door
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The front door: one search over every kind (works.search), or the corpus at a glance."""
     form = SiteSearchForm(request.GET or None)
+    number = page_number(request.GET)
     search = None
-    if form.is_bound and ("page" in form.errors or "kind" in form.errors):
+    if form.is_bound and "kind" in form.errors:
         raise Http404("No such page of results.")
     if form.is_bound and form.usable("q"):
         search = site_search(
             form.cleaned_data["q"],
             kind=form.cleaned_data["kind"],
             filters=form.work_filters(),
-            number=form.cleaned_data["page"] or 1,
+            number=number,
         )
         if search.shown and search.shown.number > search.shown.num_pages:
             raise Http404("No such page of results.")
@@ -53,7 +55,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The researcher profile; with HX-Request, `?page=N` returns only that page of works and
     the works list's sort and filters (`?sort=&from=&to=&type=&topic=`) only the list."""
-    number = works_page_number(request.GET)
+    number = page_number(request.GET)
     works_form = WorksListForm(request.GET)
     filters = works_form.works_filter()
     target = request.htmx.target if request.htmx else None
@@ -91,7 +93,7 @@ def coauthors(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = researcher_coauthors(
         researcher,
         sort=form.cleaned_data["sort"] or "shared",
-        number=form.cleaned_data["page"] or 1,
+        number=page_number(request.GET),
     )
     if page.number > 1 and not page.coauthors:
         raise Http404("No such page of co-authors.")

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from claims.models import ClaimState
 from claims.views import AuthedRequest, moderator_required
 from profiles.models import Researcher
+from profiles.paging import page_or_404
 from records.forms import MergeForm, MergePairForm, SplitFilterForm, SplitForm, UndoForm
 from records.models import CandidateState, DuplicateCandidate, Operation
 from records.selectors import (
@@ -75,7 +75,7 @@ def _get_operation_for_user(request: AuthedRequest, operation_id: int) -> Operat
 @require_safe
 def candidate_queue_view(request: HttpRequest) -> HttpResponse:
     """Possible duplicates, owners' requests first, then by score; and a merge by hand."""
-    page = Paginator(candidate_queue(), 50).get_page(request.GET.get("page"))
+    page = page_or_404(candidate_queue(), per_page=50, query=request.GET)
     context = {"page": page, "pair_form": MergePairForm(auto_id="pair-%s")}
     return render(request, "records/candidate_queue.html", context)
 

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from django import forms
 from django.http import Http404, QueryDict
 
+from profiles.paging import page_number
 from works.work_selectors import CITING_ORDERS, CITING_PAGES
 
 
 class WorkPageForm(forms.Form):
     authors = forms.ChoiceField(choices=[("all", "all")], required=False)
-    apage = forms.IntegerField(min_value=1, max_value=100, required=False)
     cited = forms.ChoiceField(choices=list(CITING_ORDERS.items()), required=False)
-    cpage = forms.IntegerField(min_value=1, max_value=CITING_PAGES, required=False)
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ def work_page_state(query: QueryDict) -> WorkPageState:
     data = form.cleaned_data
     return WorkPageState(
         all_authors=data["authors"] == "all",
-        authors_page=data["apage"] or 1,
+        authors_page=page_number(query, name="apage", last=100),
         citing_order=data["cited"] or "newest",
-        citing_page=data["cpage"] or 1,
+        citing_page=page_number(query, name="cpage", last=CITING_PAGES),
     )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -78,15 +80,26 @@ def _record(claim: Claim, *, actor: Any, from_state: str, reason: str) -> ClaimE
 def claim_open(
     *, user: Any, researcher_id: int, claimant_name: str, homepage_url: str = "", note: str = ""
 ) -> Claim:
-    """Open a pending claim on an unowned record (needs a verified e-mail)."""
+    """Open a pending claim on an unowned record (needs a verified e-mail; at most
+    BZPEER_CLAIMS_PER_USER_PER_DAY claims by one user in any 24 hours)."""
     if not user_has_verified_email(user):
         raise ClaimError("Verify an e-mail address before claiming a record.")
     with transaction.atomic():
+        # One user's claims are opened one at a time (their row locked first, then the
+        # record's), so a burst of parallel requests cannot all slip under the daily limit.
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk"))
         researcher = Researcher.objects.select_for_update().get(pk=researcher_id)
         if Claim.objects.filter(researcher=researcher, state=ClaimState.APPROVED).exists():
             raise ClaimError("This record already has an owner.")
         if Claim.objects.pending().filter(researcher=researcher, user=user).exists():
             raise ClaimError("You already have a pending claim on this record.")
+        limit = settings.BZPEER_CLAIMS_PER_USER_PER_DAY
+        since = timezone.now() - timedelta(days=1)
+        if Claim.objects.filter(user=user, created_at__gte=since).count() >= limit:
+            raise ClaimError(
+                f"You have opened {limit} claims in the last 24 hours, the most one account "
+                "may; please wait for a moderator to review them."
+            )
         try:
             with transaction.atomic():
                 claim = Claim.objects.create(

@@ -10,8 +10,10 @@ import uuid
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.account.signals import password_reset
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from claims.services.mail import SEND_EMAIL_TASK
@@ -175,3 +177,81 @@ def test_account_pages_link_to_each_other_and_to_claims(fresh_client, name):
     assert reverse("claims:my_claims") in html
     # No ORCID sign-in is configured in the tests: no link to a page that could not connect it.
     assert f'href="{reverse("socialaccount_connections")}"' not in html
+
+
+@pytest.mark.parametrize(
+    ("url_name", "field"), [("account_login", "login"), ("admin:login", "username")]
+)
+def test_a_username_longer_than_axes_column_is_a_failed_login_not_a_500(
+    fresh_client, url_name, field
+):
+    response = fresh_client.post(reverse(url_name), {field: "a" * 300, "password": "nope"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in fresh_client.session
+
+
+def client_at(address: str) -> Client:
+    return Client(REMOTE_ADDR=address)
+
+
+def log_in(client: Client, login: str, password: str) -> str:
+    response = client.post(reverse("account_login"), {"login": login, "password": password})
+    return response.content.decode()
+
+
+def test_a_stranger_guessing_cannot_lock_the_owner_out(fresh_client):
+    owner = UserFactory(username=f"target{uuid.uuid4().hex[:8]}")
+    verify_email(owner)
+    for login in [owner.username] * 5 + [owner.email]:  # both spellings count together
+        log_in(fresh_client, login, "guess")
+
+    at_home = client_at("192.0.2.77")
+    log_in(at_home, owner.username, PASSWORD)
+    assert at_home.session["_auth_user_id"] == str(owner.pk)
+
+    # The guesser's own address stays limited, the right password included.
+    assert "Too many failed log-in attempts" in log_in(fresh_client, owner.email, PASSWORD)
+    assert "_auth_user_id" not in fresh_client.session
+
+
+def test_a_password_reset_lifts_the_account_wide_ceiling(
+    settings, eager_tasks, django_capture_on_commit_callbacks
+):
+    settings.BZPEER_LOGIN_FAILED_PER_ACCOUNT = "3/h/key"
+    owner = UserFactory(username=f"ceiling{uuid.uuid4().hex[:8]}")
+    verify_email(owner)
+    for n in range(3):  # a guess each from three addresses: the ceiling is reached
+        log_in(client_at(f"198.51.100.{n + 1}"), owner.username, "guess")
+    owner_client = client_at("192.0.2.78")
+    assert "Too many failed log-in attempts" in log_in(owner_client, owner.username, PASSWORD)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(reverse("account_reset_password"), {"email": owner.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body)
+    assert link
+    form_url = owner_client.get(link.group(1)).url  # allauth moves the key into the session
+    new_password = "a brand new passphrase 42"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            form_url, {"password1": new_password, "password2": new_password}
+        )
+    assert response.status_code == 302
+    owner_client.logout()
+
+    log_in(owner_client, owner.username, new_password)
+    assert owner_client.session["_auth_user_id"] == str(owner.pk)
+
+
+def test_a_password_reset_lifts_the_admin_lockout(settings):
+    staff = UserFactory(username=f"admin{uuid.uuid4().hex[:6]}", is_staff=True, is_superuser=True)
+    verify_email(staff)
+    url = reverse("admin:login")
+    client = Client()
+    for _ in range(5):
+        client.post(url, {"username": staff.username, "password": "wrong"})
+    assert client.post(url, {"username": staff.username, "password": PASSWORD}).status_code == 429
+
+    password_reset.send(sender=type(staff), request=None, user=staff)
+
+    response = client.post(url, {"username": staff.username, "password": PASSWORD})
+    assert response.status_code == 302

@@ -80,3 +80,21 @@ def test_a_double_submitted_approval_is_applied_once(eager_tasks):
 
     assert outcomes == ["ok", "refused", "refused"]
     assert ClaimEvent.objects.filter(claim=claim, to_state=ClaimState.APPROVED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_claims_from_one_user_stops_at_the_daily_limit(eager_tasks, settings):
+    settings.BZPEER_CLAIMS_PER_USER_PER_DAY = 3
+    user = UserFactory(username="burst")
+    verify_email(user)
+    records = [ResearcherFactory(openalex_id=f"A80{i}") for i in range(8)]
+
+    outcomes = race(
+        *[
+            (lambda r=r: claim_open(user=user, researcher_id=r.pk, claimant_name="x"))
+            for r in records
+        ]
+    )
+
+    assert outcomes == ["ok"] * 3 + ["refused"] * 5
+    assert Claim.objects.filter(user=user).count() == 3

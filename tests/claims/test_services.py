@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from claims.models import Claim, ClaimEvent, ClaimState, FlagState
 from claims.services.claims import (
@@ -290,3 +293,24 @@ def test_only_the_owner_flags_and_only_works_on_the_record(owner, record, claima
         work_flag_raise(researcher=record, work_id=mine.work_id, user=claimant)
     with pytest.raises(ClaimError, match="not on this record"):
         work_flag_raise(researcher=record, work_id=elsewhere.work_id, user=owner)
+
+
+def test_a_user_opens_at_most_the_daily_number_of_claims(settings, claimant):
+    settings.BZPEER_CLAIMS_PER_USER_PER_DAY = 3
+    records = [ResearcherFactory(openalex_id=f"A90{i}") for i in range(5)]
+    for record in records[:3]:
+        claim_open(user=claimant, researcher_id=record.pk, claimant_name="Ada Lovelace")
+
+    with pytest.raises(ClaimError, match="3 claims in the last 24 hours"):
+        claim_open(user=claimant, researcher_id=records[3].pk, claimant_name="Ada Lovelace")
+    assert Claim.objects.filter(user=claimant).count() == 3
+    assert reload(records[3]).claim_status == ClaimStatus.UNCLAIMED
+
+    # A day later the oldest no longer counts; withdrawn claims count while they are recent.
+    claim_withdraw(claim_id=Claim.objects.filter(user=claimant).first().pk, user=claimant)
+    Claim.objects.filter(researcher=records[0]).update(
+        created_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    claim_open(user=claimant, researcher_id=records[3].pk, claimant_name="Ada Lovelace")
+    with pytest.raises(ClaimError, match="last 24 hours"):
+        claim_open(user=claimant, researcher_id=records[4].pk, claimant_name="Ada Lovelace")

@@ -246,3 +246,21 @@ def test_oai_pmh_records_as_json_and_printed_author_strings_are_read(db, tmp_pat
     assert list(
         second.authorships.order_by("position").values_list("raw_author_name", flat=True)
     ) == ["Ileana Streinu", "Louis Theran", "C. Balazs", "A. N. Other"]
+
+    assert list(Work.objects.values_list("arxiv_id", flat=True)) == ["0704.0001"]
+
+
+def test_control_characters_in_arxiv_text_are_cleaned(db, tmp_path):
+    dirty = {
+        **record("0704.0001"),
+        "title": "Calculation\x01 of\x0b prompt",
+        "abstract": "A fully\x08 differential\r\ncalculation",
+        "authors_parsed": [["Bal\x1bazs", "C.\x00", ""]],
+    }
+    report = run_arxiv(write_jsonl(tmp_path / "control.jsonl", [dirty]))
+
+    assert report.ok, report.errors
+    work = Work.objects.get(arxiv_id="0704.0001")
+    assert work.title == "Calculation of prompt"
+    assert work.abstract == "A fully differential calculation"
+    assert [a.raw_author_name for a in work.authorships.all()] == ["C. Balazs"]

@@ -363,3 +363,37 @@ def test_a_record_the_database_rejects_is_isolated_and_the_rest_of_its_batch_lan
     assert set(Work.objects.values_list("openalex_id", flat=True)) == {"W1", "W3"}
     assert Authorship.objects.filter(work__openalex_id="W3").exists()
     assert [(e.line, e.reason.split(":")[0]) for e in report.errors] == [(2, "rejected")]
+
+
+def test_control_characters_are_cleaned_at_import_keeping_only_real_line_breaks(db, tmp_path):
+    record = openalex_work(
+        1,
+        title="Deep\x01 learning\x08\tfor\x0bgraphs",
+        abstract_inverted_index={"First\x1fline\n": [0], "second\x7f": [1], "\u0085end": [2]},
+    )
+    record["authorships"][0]["author"]["display_name"] = "Jiashi\x01\x08\x0b Feng\u2028"
+    record["authorships"][0]["institutions"][0]["display_name"] = "Test\x00 University"
+    record["primary_location"]["source"]["display_name"] = "Journal\x9b of Tests"
+    path = write_jsonl(tmp_path / "control.jsonl", [record])
+
+    report = run(path)
+
+    assert report.ok, report.errors
+    work = Work.objects.get(openalex_id="W1")
+    assert work.title == "Deep learning for graphs"  # one line: tab and VT are spaces
+    assert work.abstract == "Firstline\n second \nend"  # line breaks kept, NEL read as one
+    assert Researcher.objects.get(openalex_id="A11").display_name == "Jiashi  Feng"
+    assert Institution.objects.get(openalex_id="I55").display_name == "Test University"
+    assert Source.objects.get(openalex_id="S77").display_name == "Journal of Tests"
+
+
+def test_invalid_utf8_is_reported_with_its_byte_offset(db, tmp_path):
+    good = json.dumps(openalex_work(1)).encode()
+    bad = b'{"id": "https://openalex.org/W2", "title": "caf\xe9"}'  # Latin-1, not UTF-8
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(good + b"\n" + bad + b"\n")
+
+    report = run(path)
+
+    assert [(e.line, e.reason) for e in report.errors] == [(2, "invalid UTF-8 at byte 48")]
+    assert Work.objects.filter(openalex_id="W1").exists()

@@ -130,3 +130,17 @@ def test_records_land_in_batches_with_the_same_outcome_as_one_by_one(db, tmp_pat
         "Diomidis Dionysios Spinellis",
     }
     assert run(archive).created == 0
+
+
+def test_line_breaks_in_orcid_names_become_spaces(db, tmp_path):
+    text = SPINELLIS.read_text()
+    given = "<personal-details:given-names>Diomidis</personal-details:given-names>"
+    assert given in text
+    path = tmp_path / "0000-0003-4231-1897.xml"
+    path.write_text(text.replace(given, given.replace("Diomidis", "Dio\n\tmidis&#133;")))
+
+    report = run(path)
+
+    assert report.ok, report.errors
+    researcher = Researcher.objects.get(orcid="0000-0003-4231-1897")
+    assert researcher.display_name == "Dio  midis Spinellis"

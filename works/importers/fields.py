@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from django.utils.text import slugify
 
-from profiles.identity import orcid_parse
+from profiles.identity import clean_text, orcid_parse
 
 
 class RecordError(ValueError):
@@ -58,8 +58,15 @@ ROR = re.compile(r"(?:https?://ror\.org/)?([0-9a-z]{9})$")
 
 
 def get_str(
-    record: dict[str, Any], key: str, *, required: bool = False, max_length: int | None = None
+    record: dict[str, Any],
+    key: str,
+    *,
+    required: bool = False,
+    max_length: int | None = None,
+    multiline: bool = False,
 ) -> str | None:
+    """`record[key]` as clean text (`profiles.identity.clean_text`): one line unless
+    `multiline`; missing or empty is None (or, if `required`, bad input)."""
     value = record.get(key, _MISSING)
     if value is _MISSING or value is None or value == "":
         if required:
@@ -67,7 +74,26 @@ def get_str(
         return None
     if not isinstance(value, str):
         raise RecordError(f"{key}: expected a string, got {type(value).__name__}")
+    value = clean_text(value, multiline=multiline)
     return value[:max_length] if max_length else value
+
+
+def one_line(value: Any, max_length: int) -> str:
+    """A name read straight from a nested object: clean, one line, cut to its column; "" if
+    it is not a string."""
+    return clean_text(value, multiline=False).strip()[:max_length] if isinstance(value, str) else ""
+
+
+def clean_record(value: Any) -> Any:
+    """A decoded record with every string (keys too) passed through `clean_text` keeping
+    line breaks; one-line fields are made one line where they are read (`get_str`)."""
+    if isinstance(value, str):
+        return clean_text(value, multiline=True)
+    if isinstance(value, dict):
+        return {clean_record(k): clean_record(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_record(v) for v in value]
+    return value
 
 
 def get_int(record: dict[str, Any], key: str, *, minimum: int | None = None) -> int | None:

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from profiles.identity import clean_text
 from works.importers.fields import (
     DroppedFields,
     RecordError,
@@ -38,6 +39,7 @@ from works.importers.fields import (
     normalise_doi,
     normalise_orcid,
     normalise_ror,
+    one_line,
     openalex_optional_id,
     openalex_short_id,
     parse_date,
@@ -226,7 +228,8 @@ def rebuild_abstract(index: Any) -> str:
                 raise RecordError("abstract_inverted_index: positions must be lists of integers")
             placed.append((position, word))
     placed.sort()
-    return " ".join(word for _, word in placed)
+    # A JSON-encoded index was decoded here, past `clean_record`: clean its words too.
+    return clean_text(" ".join(str(word) for _, word in placed), multiline=True)
 
 
 def embedded_institution(value: Any) -> InstitutionValues | None:
@@ -243,7 +246,7 @@ def embedded_institution(value: Any) -> InstitutionValues | None:
     return InstitutionValues(
         openalex_id,
         normalise_ror(value.get("ror")),
-        name.strip()[:500],
+        one_line(name, 500) or openalex_id,
         country[:2] if isinstance(country, str) else "",
         kind[:50] if isinstance(kind, str) else "",
     )
@@ -260,7 +263,7 @@ def embedded_source(value: Any) -> SourceValues | None:
     kind = value.get("type")
     return SourceValues(
         openalex_id,
-        name[:500],
+        one_line(name, 500),
         issn_l[:9] if isinstance(issn_l, str) else "",
         kind[:50] if isinstance(kind, str) else "",
     )
@@ -268,7 +271,7 @@ def embedded_source(value: Any) -> SourceValues | None:
 
 def _name_of(value: Any) -> str:
     name = value.get("display_name") if isinstance(value, dict) else None
-    return name[:300] if isinstance(name, str) else ""
+    return one_line(name, 300)
 
 
 def embedded_topic(value: Any) -> ScoredTopic | None:
@@ -283,7 +286,7 @@ def embedded_topic(value: Any) -> ScoredTopic | None:
         TopicValues(
             "openalex",
             external,
-            name[:300],
+            one_line(name, 300),
             _name_of(value.get("subfield")),
             _name_of(value.get("field")),
             _name_of(value.get("domain")),
@@ -303,7 +306,9 @@ def embedded_concept(value: Any) -> ScoredTopic | None:
     score = float(score) if isinstance(score, int | float) else 0.0
     if score < CONCEPT_MIN_SCORE:
         return None
-    return ScoredTopic(TopicValues("openalex_concept", external, name[:300], "", "", ""), score)
+    return ScoredTopic(
+        TopicValues("openalex_concept", external, one_line(name, 300), "", "", ""), score
+    )
 
 
 def _doi(record: dict[str, Any], key: str, dropped: DroppedFields) -> str | None:
@@ -370,7 +375,7 @@ def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
         source = embedded_source(host_venue)
     venue = source.display_name if source else ""
     if not venue and host_venue and isinstance(host_venue.get("display_name"), str):
-        venue = host_venue["display_name"][:500]
+        venue = one_line(host_venue["display_name"], 500)
 
     work = ParsedWork(
         path=path,
@@ -464,9 +469,9 @@ def _parse_authorships(work: ParsedWork, authorships: list[Any], dropped: Droppe
                 position=len(work.authorships),
                 author_openalex_id=author_id,
                 orcid=normalise_orcid(author.get("orcid")),
-                display_name=name.strip()[:500],
+                display_name=one_line(name, 500),
                 slug=researcher_slug(name, author_id) if author_id else None,
-                raw_author_name=(raw_name if isinstance(raw_name, str) else name)[:500],
+                raw_author_name=one_line(raw_name if isinstance(raw_name, str) else name, 500),
                 is_corresponding=raw.get("is_corresponding") is True,
                 institution_ids=inst_ids,
             )
@@ -493,7 +498,8 @@ def parse_author(path: str, line: int, record: dict[str, Any]) -> ParsedAuthor:
     name = _entity_name(record, dropped, openalex_id, max_length=500)
     ids = keep(lambda: get_dict(record, "ids"), None) or {}
     alternatives: list[Any] = keep(lambda: get_list(record, "display_name_alternatives"), [])
-    variants = [v[:500] for v in alternatives if isinstance(v, str) and v.strip() and v != name]
+    variants = [one_line(v, 500) for v in alternatives]
+    variants = [v for v in variants if v and v != name]
     last_known: list[Any] = keep(lambda: get_list(record, "last_known_institutions"), [])
     affiliation = embedded_institution(last_known[0]) if last_known else None
     if affiliation is None:

@@ -33,6 +33,7 @@ from works.importers.fields import (
     RecordError,
     normalise_orcid,
     normalise_ror,
+    one_line,
     researcher_slug,
 )
 from works.importers.reading import expand_paths, total_size
@@ -95,7 +96,7 @@ def _text(element: ET.Element | None, path: str) -> str:
     if element is None:
         return ""
     found = element.find(path, NS)
-    return (found.text or "").strip() if found is not None and found.text else ""
+    return one_line(found.text, 500) if found is not None else ""
 
 
 def _year(element: ET.Element, path: str, *, label: str) -> int | None:
@@ -120,11 +121,11 @@ def parse_orcid(root: ET.Element) -> OrcidRecord:
         family=_text(name, "personal-details:family-name"),
         credit_name=_text(name, "personal-details:credit-name"),
         other_names=[
-            (e.text or "").strip()
+            one_line(e.text, 500)
             for e in root.iterfind(
                 "person:person/other-name:other-names/other-name:other-name/other-name:content", NS
             )
-            if e.text and e.text.strip()
+            if one_line(e.text, 500)
         ],
     )
     dropped = DroppedFields()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,24 @@ from typing import IO, Any
 
 import orjson
 
+from works.importers.fields import clean_record
+
 WHOLE_FILE_LIMIT = 256 * 1024 * 1024  # larger documents must be JSON Lines
+# The bytes through which a character `clean_text` drops can reach a decoded string: JSON
+# escapes of C0 controls, DEL, C1 controls, surrogates and U+FFFE/U+FFFF, `\b`, `\f`, `\r`,
+# and the raw UTF-8 of DEL, C1 controls, U+FFFE/U+FFFF and the other line breaks. (Raw C0
+# controls are not valid JSON.) Only records whose bytes contain one are walked and cleaned,
+# so clean input pays one regular-expression scan.
+UNCLEAN_BYTES = re.compile(
+    rb"\\u00[0189][0-9a-fA-F]|\\u007[fF]|\\u[dD][89a-fA-F]|\\u[fF]{3}[eEfF]"
+    rb"|\\u202[89]|\\[bfr]|\x7f|\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]|\xe2\x80[\xa8\xa9]"
+)
+
+
+def decode_record(data: bytes) -> Any:
+    """`orjson.loads`, then `clean_record` if the bytes may hold a character that is not text."""
+    value = orjson.loads(data)
+    return clean_record(value) if UNCLEAN_BYTES.search(data) else value
 
 
 @dataclass(frozen=True)
@@ -104,14 +122,14 @@ def _iter_file(
     if not first:
         return
     try:
-        first_value: Any = orjson.loads(first)
+        first_value: Any = decode_record(first)
         whole_file = False
     except orjson.JSONDecodeError:
         whole_file = True
     if whole_file and path.stat().st_size <= WHOLE_FILE_LIMIT:
         rest = stream.read()
         try:
-            document = orjson.loads(first + rest)
+            document = decode_record(first + rest)
         except orjson.JSONDecodeError:
             # Not one document either: treat it as JSON Lines and report each bad line.
             yield from _iter_lines(io.BytesIO(first + rest), name)
@@ -165,9 +183,9 @@ def _iter_lines(
         if not line.strip():
             continue
         try:
-            value = orjson.loads(line)
+            value = decode_record(line)
         except orjson.JSONDecodeError as exc:
-            yield name, number, BadLine(f"malformed JSON: {exc}")
+            yield name, number, BadLine(json_error_reason(line, exc))
             continue
         if isinstance(value, dict):
             yield name, number, value
@@ -183,6 +201,20 @@ def _iter_lines(
                     )
         else:
             yield name, number, BadLine(f"expected a JSON object, got {type(value).__name__}")
+
+
+def json_error_reason(data: bytes, exc: orjson.JSONDecodeError) -> str:
+    """Why `data` is not a JSON value, for the import report.
+
+    orjson reports any invalid UTF-8 as "str is not valid UTF-8: surrogates not allowed"
+    (even a lone byte 0xff), which helps nobody find it: say where it is instead, counting
+    bytes from 1 at the start of the line.
+    """
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"invalid UTF-8 at byte {bad.start + 1}"
+    return f"malformed JSON: {exc}"
 
 
 def _chain_first(first: bytes, stream: IO[bytes]) -> Iterator[bytes]:

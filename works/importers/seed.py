@@ -20,6 +20,7 @@ from profiles.services.refresh import (
     researchers_changed,
     researchers_request_refresh,
 )
+from works.importers.fields import clean_record
 from works.models import Authorship, Work
 
 
@@ -32,7 +33,7 @@ class SeedImportResult:
 
 def seed_profile_import(*, path: Path) -> SeedImportResult:
     """Create or refresh the seed researcher and attach its works (idempotent)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = clean_record(json.loads(path.read_text(encoding="utf-8")))
     profile = data["profile"]
     with transaction.atomic():
         researcher, _ = Researcher.objects.select_for_update().get_or_create(

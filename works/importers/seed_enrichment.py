@@ -37,7 +37,7 @@ from profiles.identity import names_compatible
 from profiles.models import Researcher
 from profiles.services.refresh import ChangeReason, researchers_changed
 from works.importers.arxiv import work_arxiv_topics_set
-from works.importers.fields import normalise_arxiv_id, normalise_doi
+from works.importers.fields import clean_record, normalise_arxiv_id, normalise_doi
 from works.importers.names import NameSlot, PaperAuthors, name_only_researchers
 from works.importers.openalex_load import remove_orphan_name_records
 from works.models import Authorship, Work
@@ -132,7 +132,7 @@ def _set_authors(
 
 def seed_enrichment_import(*, researcher: Researcher, path: Path) -> SeedEnrichmentResult:
     """Join the public facts in `path` to the seed researcher's works (idempotent)."""
-    entries = json.loads(path.read_text(encoding="utf-8"))
+    entries = clean_record(json.loads(path.read_text(encoding="utf-8")))
     result = SeedEnrichmentResult()
     with transaction.atomic():
         works = {
