@@ -7,4 +7,5 @@ COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic DATABASE_URL=postgres://x@localhost/x REDIS_URL=redis://localhost \
     python manage.py collectstatic --no-input
 EXPOSE 8000
-CMD ["gunicorn", "bzpeer.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# No control socket: gunicorn's default path is shared by every instance of a user (stack.py).
+CMD ["gunicorn", "bzpeer.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket"]

@@ -214,8 +214,14 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "claims.accounts.AccountAdapter"
+# No username on sign-up (issue 11): "A user with that username already exists" told anyone
+# which usernames exist. allauth generates one from the address (never shown to other users
+# but staff); people log in with their e-mail address. Username log-in stays for accounts made
+# with `createsuperuser`. With ACCOUNT_PREVENT_ENUMERATION (allauth's default, kept on) a
+# sign-up with a known address answers as for a new one and mails that address instead.
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_MAX_EMAIL_ADDRESSES = 5
@@ -361,6 +367,9 @@ BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS = int(
     os.environ.get("BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS", "3")
 )
 BZPEER_WORKS_PAGE_SIZE = 20
+# Retries of a graph slice per client address (graph.views.slice_retry_allowed, allauth's
+# rate-limit syntax); one pending task per slice is guaranteed by the database regardless.
+BZPEER_SLICE_RETRY_RATE = os.environ.get("BZPEER_SLICE_RETRY_RATE", "10/m/ip")
 # Claims one account may open in any 24 hours (claims.services.claims.claim_open): enough for
 # a researcher with a few records, not enough to flood the moderators' queue.
 BZPEER_CLAIMS_PER_USER_PER_DAY = int(os.environ.get("BZPEER_CLAIMS_PER_USER_PER_DAY", "5"))

@@ -30,8 +30,9 @@ def graph_slice_compute(
         researcher_id=researcher_id, data_version=data_version, payload_version=PAYLOAD_VERSION
     )
     # Compare-and-swap: a redelivered task finds the slice READY and does nothing.
+    started_at = timezone.now()
     claimed = this_slice.exclude(status=SliceStatus.READY).update(
-        started_at=timezone.now(), status=SliceStatus.PENDING
+        started_at=started_at, status=SliceStatus.PENDING
     )
     if not claimed:
         return False
@@ -45,6 +46,9 @@ def graph_slice_compute(
         status=SliceStatus.READY,
         payload=payload,
         error="",
+        # Again: a retry of a slice that looked lost may have cleared it meanwhile, and a
+        # ready slice has its timestamps (graph_slice_ready_has_timestamps).
+        started_at=started_at,
         computed_at=timezone.now(),
         compute_ms=round((time.perf_counter() - started) * 1000),
     )

@@ -49,4 +49,9 @@ class GraphSlice(models.Model):
                 condition=~models.Q(status="ready") | models.Q(payload__isnull=False),
                 name="graph_slice_ready_has_payload",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status="ready")
+                | models.Q(started_at__isnull=False, computed_at__isnull=False),
+                name="graph_slice_ready_has_timestamps",
+            ),
         ]

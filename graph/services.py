@@ -76,14 +76,22 @@ def graph_slice_request(*, researcher: Researcher) -> GraphSlice:
 
 
 def graph_slice_retry(*, researcher: Researcher) -> GraphSlice:
-    """Put a failed or stuck slice back in the queue."""
+    """Put a failed or stuck slice back in the queue, once however many retry at the same time.
+
+    A slice that is ready, or pending within its time, is left as it is (its task is queued
+    or running). Otherwise it is taken by compare-and-swap on (status, requested_at): of
+    concurrent retries exactly one moves it and enqueues the task, the others see it pending.
+    """
     graph_slice = graph_slice_request(researcher=researcher)
-    if graph_slice.status == SliceStatus.READY:
+    if graph_slice.status != SliceStatus.FAILED and not graph_slice_is_stale(graph_slice):
         return graph_slice
-    GraphSlice.objects.filter(pk=graph_slice.pk).exclude(status=SliceStatus.READY).update(
-        status=SliceStatus.PENDING, error="", requested_at=timezone.now(), started_at=None
-    )
-    transaction.on_commit(lambda: _enqueue(graph_slice.pk, researcher.pk, graph_slice.data_version))
+    taken = GraphSlice.objects.filter(
+        pk=graph_slice.pk, status=graph_slice.status, requested_at=graph_slice.requested_at
+    ).update(status=SliceStatus.PENDING, error="", requested_at=timezone.now(), started_at=None)
+    if taken:
+        transaction.on_commit(
+            lambda: _enqueue(graph_slice.pk, researcher.pk, graph_slice.data_version)
+        )
     graph_slice.refresh_from_db()
     return graph_slice
 

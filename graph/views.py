@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from allauth.core.internal import ratelimit
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
+from redis.exceptions import RedisError
 
 from graph.algorithms import SliceCaps
 from graph.explorer import ExplorerForm, ExplorerState, explorer_context
@@ -30,7 +33,11 @@ from profiles.models import Researcher
 def graph_slice(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the slice, or a polling placeholder while the worker builds it. POST: retry."""
     researcher = get_object_or_404(Researcher, slug=slug)
-    if request.method == "POST":
+    limited = False
+    if request.method == "POST" and not slice_retry_allowed(request):
+        limited = True
+        current = graph_slice_request(researcher=researcher)
+    elif request.method == "POST":
         current = graph_slice_retry(researcher=researcher)
     else:
         current = graph_slice_request(researcher=researcher)
@@ -40,9 +47,28 @@ def graph_slice(request: HttpRequest, slug: str) -> HttpResponse:
         "researcher": researcher,
         "graph_slice": current,
         "graph_slice_stale": graph_slice_is_stale(current),
+        "graph_slice_limited": limited,
         "caps": SliceCaps(),
     }
-    return render(request, "graph/_slice.html", context)
+    # htmx swaps only 2xx answers: the fragment says why, a plain POST gets the status too.
+    status = 429 if limited and not getattr(request, "htmx", False) else 200
+    return render(request, "graph/_slice.html", context, status=status)
+
+
+def slice_retry_allowed(request: HttpRequest) -> bool:
+    """Retries per client address (BZPEER_SLICE_RETRY_RATE, counted by allauth's rate limiter
+    in the shared cache). With the cache unreachable a retry is allowed: the compare-and-swap
+    in `graph_slice_retry` still sends at most one task per slice."""
+    try:
+        usage = ratelimit.consume(
+            request,
+            app="graph",
+            action="slice_retry",
+            config={"slice_retry": settings.BZPEER_SLICE_RETRY_RATE},
+        )
+    except RedisError:
+        return True
+    return usage is not None
 
 
 def _link_nodes(payload: dict[str, Any], researcher: Researcher) -> None:

@@ -112,6 +112,24 @@ def manage(environ: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environ, check=True)
 
 
+def gunicorn_command(*, host: str, port: str, workers: str) -> list[str]:
+    """The web server. Without `--no-control-socket` gunicorn (≥ 24) opens its control socket
+    at one per-user path ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl) that every instance on
+    the machine shares: a second site would take over, or remove, the first one's. Nothing here
+    uses it, so it is off (the Dockerfile says the same)."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "bzpeer.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        workers,
+        "--access-logfile",
+        "-",
+        "--no-control-socket",
+    ]
+
+
 def run_site(environ: dict[str, str]) -> int:
     port = environ.get("PORT", "8000")
     host = environ.get("HOST", "127.0.0.1")
@@ -121,16 +139,7 @@ def run_site(environ: dict[str, str]) -> int:
     manage(environ, "load_demo")
     bin_dir = Path(sys.executable).parent
     commands = {
-        "web": [
-            str(bin_dir / "gunicorn"),
-            "bzpeer.wsgi",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            environ.get("WEB_CONCURRENCY", "2"),
-            "--access-logfile",
-            "-",
-        ],
+        "web": gunicorn_command(host=host, port=port, workers=environ.get("WEB_CONCURRENCY", "2")),
         "worker": [
             str(bin_dir / "celery"),
             "-A",

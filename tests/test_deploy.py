@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import pytest
 from django.urls import reverse
 
+from scripts.stack import gunicorn_command
 from tests.conftest import ROOT
 
 
@@ -56,3 +62,40 @@ def test_debug_is_off_unless_asked():
         text=True,
     )
     assert on.stdout.strip() == "True", on.stderr
+
+
+def _dockerfile_command() -> list[str]:
+    cmd = next(
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
+    )
+    return json.loads(cmd.removeprefix("CMD"))
+
+
+@pytest.mark.parametrize("origin", ["stack.py", "Dockerfile"])
+def test_gunicorn_opens_no_control_socket_shared_between_sites(tmp_path, origin):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    if origin == "stack.py":
+        command = gunicorn_command(host="127.0.0.1", port=port, workers="1")
+    else:
+        command = _dockerfile_command()
+        command[0] = str(Path(sys.executable).parent / command[0])
+        command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+        command[command.index("--workers") + 1] = "1"
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    env["HOME"] = str(tmp_path)  # gunicorn's default socket would be ~/.gunicorn/gunicorn.ctl
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "Booting worker" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        time.sleep(1)  # the arbiter opens its control socket right after forking workers
+        assert list(tmp_path.rglob("*.ctl")) == []
+        assert not (tmp_path / ".gunicorn").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

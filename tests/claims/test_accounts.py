@@ -255,3 +255,37 @@ def test_a_password_reset_lifts_the_admin_lockout(settings):
 
     response = client.post(url, {"username": staff.username, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_sign_up_tells_nobody_which_accounts_exist(
+    fresh_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    existing = UserFactory(username=f"known{uuid.uuid4().hex[:8]}")
+    verify_email(existing)
+    form = fresh_client.get(reverse("account_signup")).content.decode()
+    assert 'name="username"' not in form  # nothing to probe
+
+    def sign_up(email: str):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fresh_client.post(
+                reverse("account_signup"),
+                {
+                    "email": email,
+                    "username": existing.username,
+                    "password1": PASSWORD,
+                    "password2": PASSWORD,
+                },
+            )
+
+    taken = sign_up(existing.email)
+    fresh_client.logout()
+    new = sign_up(f"fresh{uuid.uuid4().hex[:8]}@example.org")
+    assert (
+        (taken.status_code, taken.url)
+        == (new.status_code, new.url)
+        == (302, reverse("account_email_verification_sent"))
+    )
+    assert "already exists" not in taken.content.decode()
+    # The owner of the known address hears of the attempt; the new address gets its link.
+    assert mail.outbox[-2].to == [existing.email]
+    assert get_user_model().objects.filter(email__iexact=existing.email).count() == 1
