@@ -28,7 +28,7 @@ def owner_client(seed_researcher, moderator) -> Client:
 def paged_urls(slug: str) -> list[str]:
     """Every view that reads `?page=` (grep for `page_number`/`page_or_404` when adding one)."""
     return [
-        reverse("home") + "?q=feng&",
+        reverse("home") + "?q=feng&kind=researchers&",
         reverse("profiles:researcher_detail", args=[slug]) + "?",
         reverse("claims:owner_manage", args=[slug]) + "?",
         reverse("claims:moderation_queue") + "?",

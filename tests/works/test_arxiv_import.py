@@ -247,8 +247,6 @@ def test_oai_pmh_records_as_json_and_printed_author_strings_are_read(db, tmp_pat
         second.authorships.order_by("position").values_list("raw_author_name", flat=True)
     ) == ["Ileana Streinu", "Louis Theran", "C. Balazs", "A. N. Other"]
 
-    assert list(Work.objects.values_list("arxiv_id", flat=True)) == ["0704.0001"]
-
 
 def test_control_characters_in_arxiv_text_are_cleaned(db, tmp_path):
     dirty = {
