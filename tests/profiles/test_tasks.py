@@ -165,6 +165,8 @@ def test_the_nightly_run_recomputes_everyone_in_batches_each_counted_once(
     assert TrustRecomputeBatch.objects.count() == 3
 
 
+# Loading the task modules runs Django's model checks, which ask PostgreSQL for its version.
+@pytest.mark.django_db
 def test_the_nightly_run_is_on_the_beat_schedule():
     entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
     assert "profiles.tasks.recompute_all_researchers" in entries
