@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "openweb",
     "records",
     "corsheaders",
+    "collab",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "openweb.context_processors.canonical_url",
+                "collab.context_processors.collab_unread",
             ],
         },
     },
@@ -387,6 +389,11 @@ BZPEER_REFRESH_OVERDUE_AFTER = int(os.environ.get("BZPEER_REFRESH_OVERDUE_AFTER"
 BZPEER_SLICE_DEADLINE = int(os.environ.get("BZPEER_SLICE_DEADLINE", "30"))
 BZPEER_SWEEP_EVERY = float(os.environ.get("BZPEER_SWEEP_EVERY", "15"))
 CELERY_BEAT_SCHEDULE = {
+    # Collaboration notices (recorded in the database) mailed as one digest per person.
+    "collab-digest": {
+        "task": "collab.tasks.collab_digest_send",
+        "schedule": int(os.environ.get("BZPEER_COLLAB_DIGEST_SECONDS", "600")),
+    },
     "trust-recompute-nightly": {
         "task": "profiles.tasks.recompute_all_researchers",
         "schedule": crontab(hour=3, minute=15),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("claims.urls")),
     path("", include("openweb.urls")),
     path("", include("records.urls")),
+    path("", include("collab.urls")),
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -87,19 +87,7 @@ class OwnerProfileForm(forms.Form):
     affiliation = forms.ModelChoiceField(
         queryset=Institution.objects.all(), required=False, widget=forms.HiddenInput
     )
-    open_to_collaborate = forms.BooleanField(
-        required=False, label="Open to collaborate (shown as a badge on your profile)"
-    )
 
 
 class WorkFlagForm(forms.Form):
     note = forms.CharField(max_length=2000, required=False, widget=forms.TextInput)
-
-
-class InviteForm(forms.Form):
-    message = forms.CharField(
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What you would like to work on together. The owner gets it by e-mail with "
-        "your verified address to reply to.",
-    )

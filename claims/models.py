@@ -178,7 +178,11 @@ class WorkFlag(models.Model):
 
 
 class CollaborationInvite(models.Model):
-    """A focused message to the owner of a claimed record ("Direct collaboration")."""
+    """Legacy: the one-way e-mail invitation that collab's requests replaced (issue 15).
+
+    No longer written; collab's migration 0002 copied each one into a collaboration request,
+    and the admin still shows them read-only.
+    """
 
     researcher = models.ForeignKey(
         Researcher, on_delete=models.CASCADE, related_name="collaboration_invites"

@@ -17,7 +17,6 @@ urlpatterns = [
         views.work_flag_create,
         name="work_flag_create",
     ),
-    path("researchers/<slug:slug>/invite/", views.invite_create, name="invite_create"),
     path("claims/", views.my_claims, name="my_claims"),
     path("claims/<int:claim_id>/", views.claim_detail, name="claim_detail"),
     path("claims/<int:claim_id>/withdraw/", views.claim_withdraw_view, name="claim_withdraw"),

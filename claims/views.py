@@ -19,7 +19,6 @@ from claims.forms import (
     BulkDecisionForm,
     ClaimForm,
     DecisionForm,
-    InviteForm,
     ModerationFilterForm,
     OwnerProfileForm,
     WorkFlagForm,
@@ -27,7 +26,6 @@ from claims.forms import (
 from claims.models import (
     Claim,
     ClaimState,
-    CollaborationInvite,
     FlagState,
     ReasonKind,
     ReasonTemplate,
@@ -56,7 +54,6 @@ from claims.services.claims import (
 )
 from claims.services.errors import ClaimError
 from claims.services.flags import work_flag_accept, work_flag_dismiss, work_flag_raise
-from claims.services.invitations import invite_send
 from claims.services.owner import researcher_orcid_attach, researcher_owner_update
 from profiles.http import HtmxHttpRequest
 from profiles.models import ClaimStatus, Researcher
@@ -188,7 +185,6 @@ def owner_manage(request: AuthedRequest, slug: str) -> HttpResponse:
     initial = {
         "headline": researcher.headline,
         "affiliation": researcher.affiliation,
-        "open_to_collaborate": researcher.open_to_collaborate,
     }
     form = OwnerProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -219,9 +215,6 @@ def owner_manage(request: AuthedRequest, slug: str) -> HttpResponse:
         "works_page": researcher_works_page_or_404(researcher, number=number),
         "flagged": {f.work_id: f for f in flags if f.state == FlagState.PENDING},
         "flags": flags,
-        "invites": CollaborationInvite.objects.filter(researcher=researcher).select_related(
-            "sender"
-        )[:50],
         "orcid": {
             "enabled": orcid_sign_in_enabled(),
             "connected": connected_orcid(request.user),
@@ -258,30 +251,6 @@ def work_flag_create(request: AuthedRequest, slug: str, work_id: int) -> HttpRes
     else:
         messages.success(request, "Flagged as not yours; a moderator will review it.")
     return redirect("claims:owner_manage", slug=researcher.slug)
-
-
-@login_required
-@require_POST
-def invite_create(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Send a collaboration invitation to the owner of a claimed record."""
-    researcher = get_object_or_404(Researcher, slug=slug)
-    form = InviteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Write a message of at most 2000 characters.")
-    else:
-        try:
-            invite_send(
-                sender=request.user,
-                researcher_id=researcher.pk,
-                message=form.cleaned_data["message"],
-            )
-        except ClaimError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Your invitation was sent to the owner of this record.")
-    return redirect(
-        reverse("profiles:researcher_detail", args=[researcher.slug]) + "#direct-collaboration"
-    )
 
 
 @moderator_required

@@ -20,7 +20,6 @@ def researcher_owner_update(
     user: Any,
     headline: str,
     affiliation: Institution | None,
-    open_to_collaborate: bool,
 ) -> None:
     """The owner edits the parts of their record that are theirs to say."""
     with transaction.atomic():
@@ -32,7 +31,6 @@ def researcher_owner_update(
         Researcher.objects.filter(pk=locked.pk).update(
             headline=headline,
             affiliation=affiliation,
-            open_to_collaborate=open_to_collaborate,
             updated_at=timezone.now(),
         )
         researchers_request_refresh(researcher_ids=[locked.pk])  # affiliation is a signal

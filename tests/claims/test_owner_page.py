@@ -88,7 +88,7 @@ def test_the_owner_saves_any_known_institution_but_not_an_unknown_id(owner_clien
     assert Researcher.objects.get(pk=record.pk).affiliation is None
     saved = owner_client.post(
         url,
-        {"headline": "<b>Engines</b>", "affiliation": unrelated.pk, "open_to_collaborate": "on"},
+        {"headline": "<b>Engines</b>", "affiliation": unrelated.pk},
     )
     assert saved.status_code == 302
     assert Researcher.objects.get(pk=record.pk).affiliation == unrelated

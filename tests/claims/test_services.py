@@ -242,21 +242,15 @@ def test_the_owner_edits_headline_affiliation_and_collaboration(owner, record, c
         user=owner,
         headline="Poet of engines",
         affiliation=uni,
-        open_to_collaborate=True,
     )
     fresh = reload(record)
-    assert (fresh.headline, fresh.affiliation, fresh.open_to_collaborate) == (
-        "Poet of engines",
-        uni,
-        True,
-    )
+    assert (fresh.headline, fresh.affiliation) == ("Poet of engines", uni)
     with pytest.raises(ClaimError):
         researcher_owner_update(
             researcher=record,
             user=claimant,
             headline="x",
             affiliation=None,
-            open_to_collaborate=False,
         )
 
 

@@ -412,7 +412,7 @@ def test_a_claimed_record_says_so_and_what_a_visitor_can_do(owner, record, who, 
     assert "Claimed by its author." in text
     assert "Log in to claim" not in text and "Claim this record" not in text
     if who == "anonymous":
-        assert "collaboration invitation" in text and "log in</a> first" in text
+        assert "collaboration request" in text and "log in</a> first" in text
     else:
         assert "write to them under “Direct collaboration”" in text
     assert "owner" not in text.split('id="identity"')[1].split("</section>")[0]  # not who

@@ -16,8 +16,17 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
 
-from claims.models import CollaborationInvite, WorkFlag
+from claims.models import WorkFlag
 from claims.services.claims import claim_approve, claim_open
+from collab.models import CollabKind
+from collab.services import (
+    OpennessInput,
+    message_post,
+    openness_update,
+    report_file,
+    request_accept,
+    request_send,
+)
 from graph.compute import graph_slice_compute
 from graph.services import graph_slice_request
 from profiles.models import Researcher
@@ -34,7 +43,7 @@ from tests.factories import (
     WorkFactory,
 )
 from works.importers.seed import seed_profile_import
-from works.models import Source, Topic, Work
+from works.models import Source, Topic, Work, WorkTopic
 from works.services import corpus_figures_refresh
 from works.topics_derived import derive_topics
 
@@ -58,7 +67,7 @@ def verified_user(username: str, **extra):
 
 
 def build_site() -> tuple[dict[str, object], list[Visit]]:
-    """The seed, a claimed record with a flag and an invitation, a pending claim; the cast."""
+    """The seed, a claimed record with a flag and collaboration requests, a pending claim."""
     seed = seed_profile_import(path=SEED).researcher
     derive_topics()
     cast = {
@@ -67,6 +76,7 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         "claimant": verified_user("claimant", first_name="Jiashi", last_name="Feng"),
         "owner": verified_user("owner"),
         "moderator": verified_user("moderator", is_staff=True),
+        "sender": verified_user("sender"),  # owns Charles Babbage's record, writes to Ada
     }
     institution = InstitutionFactory(display_name="University of Somewhere")
     ada = ResearcherFactory(
@@ -84,8 +94,59 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
     WorkFlag.objects.create(
         researcher=ada, work=work, raised_by=cast["owner"], note="Written by my namesake."
     )
-    CollaborationInvite.objects.create(
-        researcher=ada, sender=cast["outsider"], message="Shall we write about engines?"
+    babbage_claim = claim_open(
+        user=cast["sender"], researcher_id=babbage.pk, claimant_name="Charles Babbage"
+    )
+    claim_approve(claim_id=babbage_claim.pk, moderator=cast["moderator"])
+    topic_ids = list(Topic.objects.values_list("pk", flat=True)[:2])
+    for i, topic_id in enumerate(topic_ids):
+        WorkTopic.objects.create(
+            work=WorkFactory(title=f"Ada on topic {i}"), topic_id=topic_id
+        ).work.authorships.create(researcher=ada, position=0)
+    openness_update(
+        researcher_id=ada.pk,
+        owner=cast["owner"],
+        data=OpennessInput(
+            is_open=True,
+            kinds=[CollabKind.COAUTHORING, CollabKind.DATA_CODE],
+            topic_ids=[],
+            monthly_capacity=5,
+            paused_until=None,
+            share_email=False,
+        ),
+    )
+    openness_update(
+        researcher_id=babbage.pk,
+        owner=cast["sender"],
+        data=OpennessInput(
+            is_open=True,
+            kinds=[],
+            topic_ids=[],
+            monthly_capacity=None,
+            paused_until=None,
+            share_email=True,
+        ),
+    )
+    thread = request_send(
+        sender=cast["sender"],
+        researcher_id=ada.pk,
+        kind=CollabKind.COAUTHORING,
+        topic_ids=topic_ids[:1],
+        message="Shall we write up the engine notes together? " * 3,
+        work_ids=[work.pk],
+    )
+    request_accept(request_id=thread.pk, owner=cast["owner"])
+    message_post(request_id=thread.pk, author=cast["owner"], body="Gladly. Where do we start?")
+    rude = message_post(
+        request_id=thread.pk, author=cast["sender"], body="With the tables, of course. " * 8
+    )
+    report_file(request_id=thread.pk, reporter=cast["owner"], reason="Rude", message_id=rude.pk)
+    waiting = request_send(
+        sender=cast["outsider"],
+        researcher_id=ada.pk,
+        kind=CollabKind.DATA_CODE,
+        topic_ids=topic_ids[1:],
+        message="Could I use your data set? " + "x" * 120,
     )
     # Record repair (issue 16): a possible duplicate of Ada's record and a merge to look at.
     namesake = ResearcherFactory(display_name="A. Lovelace", slug="a-lovelace")
@@ -100,7 +161,9 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
     )
     researchers = list(Researcher.objects.values_list("pk", flat=True))
     trust_recompute(researcher_ids=researchers)
-    for researcher in Researcher.objects.filter(slug__in=["jiashi-feng", "ada-lovelace"]):
+    for researcher in Researcher.objects.filter(
+        slug__in=["jiashi-feng", "ada-lovelace", "charles-babbage"]
+    ):
         graph_slice_request(researcher=researcher)
         graph_slice_compute(researcher_id=researcher.pk, data_version=researcher.data_version)
 
@@ -174,6 +237,19 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         Visit("moderator", "/researchers/charles-babbage/history/"),
         Visit("owner", "/researchers/ada-lovelace/duplicates/"),
         Visit("owner", "/researchers/ada-lovelace/history/"),
+        Visit("moderator", "/moderation/collaboration/"),
+        Visit("outsider", "/researchers/ada-lovelace/collaborate/"),  # already sent: why not
+        Visit("claimant", "/researchers/ada-lovelace/collaborate/"),  # the form, no own record
+        Visit("owner", "/researchers/charles-babbage/collaborate/"),  # the form with the fit
+        Visit("outsider", "/collaboration/?box=sent"),
+        Visit("outsider", f"/collaboration/{waiting.public_id}/", name="outsider-request"),
+        Visit("owner", "/collaboration/"),
+        Visit("owner", f"/collaboration/{waiting.public_id}/", name="owner-request"),
+        Visit("owner", f"/collaboration/{thread.public_id}/", name="owner-thread"),
+        Visit("owner", "/researchers/ada-lovelace/manage/collaboration/"),
+        Visit("sender", "/researchers/charles-babbage/"),
+        Visit("sender", f"/collaboration/{thread.public_id}/", name="sender-thread"),
+        Visit("sender", "/collaboration/?box=sent"),
     ]
     return cast, visits
 
