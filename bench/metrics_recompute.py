@@ -27,7 +27,8 @@ COLUMNS = (
     " ADD COLUMN IF NOT EXISTS citations_total integer NOT NULL DEFAULT 0,"
     " ADD COLUMN IF NOT EXISTS h_index integer NOT NULL DEFAULT 0,"
     " ADD COLUMN IF NOT EXISTS i10_index integer NOT NULL DEFAULT 0,"
-    " ADD COLUMN IF NOT EXISTS per_year jsonb NOT NULL DEFAULT '[]'"
+    " ADD COLUMN IF NOT EXISTS per_year jsonb NOT NULL DEFAULT '[]',"
+    " ADD COLUMN IF NOT EXISTS work_types jsonb NOT NULL DEFAULT '[]'"
 )
 
 

@@ -148,6 +148,15 @@ def researcher_works_page_or_404(
     return page
 
 
+def _work_types(researcher: Researcher) -> list[tuple[str, int]]:
+    """The type filter's choices: from the snapshot (the worker's), else counted now."""
+    snapshot = getattr(researcher, "trust_snapshot", None)
+    stored = getattr(snapshot, "work_types", None)
+    if isinstance(stored, list):
+        return [(kind, count) for kind, count in stored]
+    return researcher_work_types(researcher)
+
+
 def works_list_context(
     researcher: Researcher, *, form: Any, filters: WorksFilter, number: int
 ) -> dict[str, object]:
@@ -167,7 +176,7 @@ def works_list_context(
         "works_form": form,
         "filters": filters,
         "works_sorts": WORK_SORTS,
-        "work_types": researcher_work_types(researcher),
+        "work_types": _work_types(researcher),
         "filter_topic_name": topic_name,
         "matching_count": (
             researcher_works(researcher, filters).count()

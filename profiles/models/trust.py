@@ -73,6 +73,8 @@ class TrustSnapshot(models.Model):
     i10_index = models.PositiveIntegerField(db_default=0)  # works cited at least 10 times
     # [{"year", "works", "citations"}] by year of publication, oldest first.
     per_year = models.JSONField(db_default=models.Value("[]"), blank=True)
+    # [[type, works]], most works first: the choices of the profile's type filter.
+    work_types = models.JSONField(db_default=models.Value("[]"), blank=True)
 
     class Meta:
         constraints = [

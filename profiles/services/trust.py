@@ -79,7 +79,7 @@ INPUT_COLUMNS = [
 ]
 POINT_COLUMNS = list(POINTS_SQL)
 # Citation metrics (issue 13), stored with the snapshot; not trust inputs.
-METRIC_COLUMNS = ["citations_total", "h_index", "i10_index", "per_year"]
+METRIC_COLUMNS = ["citations_total", "h_index", "i10_index", "per_year", "work_types"]
 TARGET = "profiles_trustsnapshot"
 UPDATED_COLUMNS = ", ".join(
     f"{c} = EXCLUDED.{c}"
@@ -140,7 +140,7 @@ my_works AS (
     SELECT a.researcher_id, a.work_id FROM works_authorship a JOIN r ON r.id = a.researcher_id
 ),
 ranked_citations AS (
-    SELECT m.researcher_id, w.publication_year AS year, w.cited_by_count AS cites,
+    SELECT m.researcher_id, w.publication_year AS year, w.cited_by_count AS cites, w.work_type,
            row_number() OVER (PARTITION BY m.researcher_id ORDER BY w.cited_by_count DESC) AS rank
     FROM my_works m JOIN works_work w ON w.id = m.work_id
 ),
@@ -161,6 +161,17 @@ yearly AS (
     ) by_year
     GROUP BY researcher_id
 ),
+-- The types of the researcher's works with their counts: the profile's type filter reads them
+-- here rather than joining a big record's works to the works table on every view.
+types AS (
+    SELECT researcher_id,
+           jsonb_agg(jsonb_build_array(work_type, n) ORDER BY n DESC, work_type) AS work_types
+    FROM (
+        SELECT researcher_id, work_type, count(*) AS n
+        FROM ranked_citations GROUP BY researcher_id, work_type
+    ) by_type
+    GROUP BY researcher_id
+),
 pairs AS ({close_collaborator_pairs_sql(within="r", min_shared="%(min_shared)s")}),
 close AS (SELECT researcher_id, count(*) AS n FROM pairs GROUP BY researcher_id),
 i AS (
@@ -170,7 +181,8 @@ i AS (
            coalesce(citation_metrics.total, 0) AS citations_total,
            coalesce(citation_metrics.h, 0) AS h_index,
            coalesce(citation_metrics.i10, 0) AS i10_index,
-           coalesce(yearly.per_year, '[]'::jsonb) AS per_year
+           coalesce(yearly.per_year, '[]'::jsonb) AS per_year,
+           coalesce(types.work_types, '[]'::jsonb) AS work_types
     FROM r
     LEFT JOIN works ON works.researcher_id = r.id
     LEFT JOIN followers ON followers.researcher_id = r.id
@@ -179,6 +191,7 @@ i AS (
     LEFT JOIN top_topics ON top_topics.researcher_id = r.id
     LEFT JOIN citation_metrics ON citation_metrics.researcher_id = r.id
     LEFT JOIN yearly ON yearly.researcher_id = r.id
+    LEFT JOIN types ON types.researcher_id = r.id
 ),
 scored AS (
     SELECT i.*, {", ".join(f"{sql} AS {name}" for name, sql in POINTS_SQL.items())}

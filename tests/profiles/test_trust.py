@@ -289,7 +289,7 @@ def test_the_snapshot_topics_and_collaborators_add_no_query_per_item(
     small = ResearcherFactory()
     AuthorshipFactory(researcher=small)
     big = seed_like_researcher()
-    trust_recompute(researcher_ids=[big.pk])
+    trust_recompute(researcher_ids=[small.pk, big.pk])  # both read the type filter from it
     with CaptureQueriesContext(connection) as small_queries:
         assert profile(client, small).status_code == 200
     with django_assert_num_queries(len(small_queries)):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from profiles.models import Researcher
+from profiles.services.trust import trust_recompute
 from tests.factories import (
     AuthorshipFactory,
     ResearcherFactory,
@@ -186,3 +187,19 @@ def test_every_visitor_gets_the_same_list(client, grace, who):
         client.force_login(UserFactory(username=who, is_staff=who == "moderator"))
     html = client.get(url_of(grace), {"sort": "title"}).content.decode()
     assert titles(html) == ["Alpha machines", "Mu languages", "Zeta compilers"]
+
+
+def test_the_type_filter_reads_the_workers_snapshot_when_there_is_one(client, grace):
+    without = client.get(url_of(grace)).content.decode()
+    assert '<option value="article">article (2)</option>' in without  # counted on the spot
+    trust_recompute(researcher_ids=[grace.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url_of(grace)).content.decode()
+    assert '<option value="article">article (2)</option>' in html
+    assert '<option value="preprint">preprint (1)</option>' in html
+    grouped = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'GROUP BY "works_work"."work_type"' in q["sql"]
+    ]
+    assert not grouped
