@@ -103,6 +103,7 @@ class Site:
     folder: Path
     env: dict[str, str]
     procs: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
+    restarts: int = 0
 
     @property
     def mail_folder(self) -> Path:
@@ -132,6 +133,23 @@ class Site:
             )  # fmt: skip
         self.procs["beat"] = proc
         return proc
+
+    def restart_exited(self) -> int:
+        """Do what `make run`'s supervisor (and docker-compose's restart policy) does: start a
+        worker or beat again if it exited. A worker can exit when its broker vanishes (kombu
+        fails while closing the dead connection). Returns how many were restarted."""
+        restarted = 0
+        for name, proc in list(self.procs.items()):
+            if proc.poll() is None or name.endswith("-exited"):
+                continue
+            self.procs[f"{name}-exited"] = self.procs.pop(name)
+            if name == "beat":
+                self.start_beat()
+            else:
+                self.start_worker()
+            restarted += 1
+        self.restarts += restarted
+        return restarted
 
     def stop_all(self) -> None:
         for proc in self.procs.values():
