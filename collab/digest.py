@@ -41,7 +41,12 @@ def digest_send_one(*, recipient_id: int) -> int:
         notices = list(
             Notice.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(recipient_id=recipient_id, sent_at__isnull=True)
-            .select_related("request__researcher", "request__sender", "request__owner")
+            .select_related(
+                "request__researcher",
+                "request__sender",
+                "request__owner",
+                "request__sender_researcher",
+            )
             .order_by("created_at", "pk")
         )
         if not notices:

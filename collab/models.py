@@ -9,6 +9,7 @@ sends them, so nothing is lost while Redis (the broker) is down.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -139,6 +140,24 @@ class CollabRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Request #{self.pk} to {self.researcher_id} ({self.state})"
+
+    # How each side is named to the other: by their public record, never by the username
+    # (allauth derives it from the e-mail address, which stays private).
+    @property
+    def sender_label(self) -> str:
+        if self.sender_researcher_id is not None:
+            assert self.sender_researcher is not None
+            return self.sender_researcher.display_name
+        return person_label(self.sender, record_name="")
+
+    @property
+    def owner_label(self) -> str:
+        return self.researcher.display_name
+
+
+def person_label(user: Any, *, record_name: str) -> str:
+    """A user as other users see them: their record's name, their own name, or neither."""
+    return record_name or user.get_full_name() or "someone without a claimed record"
 
 
 class CollabMessage(models.Model):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -22,6 +23,7 @@ from collab.models import (
     Report,
     ReportState,
     RequestState,
+    person_label,
 )
 from profiles.models import ClaimStatus, Researcher
 from works.models import Topic, Work
@@ -212,9 +214,9 @@ INBOX_BOXES = {
 
 def inbox(*, user: Any, box: str) -> QuerySet[CollabRequest]:
     """The user's requests in one box, most recent activity first, each marked unread or not."""
-    qs = CollabRequest.objects.select_related("researcher", "sender", "owner").prefetch_related(
-        "topics"
-    )
+    qs = CollabRequest.objects.select_related(
+        "researcher", "sender", "owner", "sender_researcher"
+    ).prefetch_related("topics")
     if box == "sent":
         qs = qs.filter(sender=user)
     elif box == "archived":
@@ -247,6 +249,17 @@ def is_blocked(*, a: Any, b: Any) -> bool:
 
 def has_blocked(*, blocker: Any, blocked: Any) -> bool:
     return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
+
+
+def people_labels(user_ids: list[int]) -> dict[int, str]:
+    """How these users are named to others (collab.models.person_label), in two queries."""
+    records = dict(
+        Claim.objects.filter(user_id__in=user_ids, state=ClaimState.APPROVED)
+        .order_by("-decided_at")
+        .values_list("user_id", "researcher__display_name")
+    )
+    users = get_user_model().objects.filter(pk__in=user_ids)
+    return {u.pk: person_label(u, record_name=records.get(u.pk, "")) for u in users}
 
 
 def open_reports() -> QuerySet[Report]:

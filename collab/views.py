@@ -36,6 +36,7 @@ from collab.selectors import (
     openness_of,
     openness_summary,
     owned_record,
+    people_labels,
     record_owner_id,
     request_for_participant,
     request_topic_choices,
@@ -110,8 +111,10 @@ def inbox_view(request: AuthedRequest) -> HttpResponse:
     if box not in INBOX_BOXES:
         box = "received"
     page = Paginator(inbox(user=request.user, box=box), 30).get_page(request.GET.get("page"))
-    blocks = Block.objects.filter(blocker=request.user).select_related("blocked")
-    context = {"box": box, "boxes": INBOX_BOXES, "page": page, "blocks": blocks}
+    blocks = list(Block.objects.filter(blocker=request.user).order_by("-created_at"))
+    labels = people_labels([b.blocked_id for b in blocks])
+    blocked = [(b, labels.get(b.blocked_id, "")) for b in blocks]
+    context = {"box": box, "boxes": INBOX_BOXES, "page": page, "blocks": blocked}
     return render(request, "collab/inbox.html", context)
 
 
@@ -130,6 +133,7 @@ def _thread_context(request: AuthedRequest, collab: CollabRequest, **extra: Any)
         "collab": collab,
         "is_owner": is_owner,
         "other": other,
+        "other_label": collab.sender_label if is_owner else collab.owner_label,
         "thread_messages": collab.messages.select_related("author"),
         "blocked": is_blocked(a=request.user, b=other),
         "i_blocked": has_blocked(blocker=request.user, blocked=other),

@@ -245,7 +245,10 @@ def test_the_digest_is_one_mail_per_person_with_links_and_no_addresses(owner, se
     mail.outbox.clear()
     assert digest_send_all() == 1
     (to_owner,) = mail.outbox
-    assert to_owner.to == [owner.email] and "from sender" in to_owner.subject
+    assert to_owner.to == [owner.email]
+    assert to_owner.subject == (
+        "[BZPEER] A collaboration request from someone without a claimed record"
+    )
     assert f"/collaboration/{request.public_id}/" in to_owner.body
     assert sender.email not in to_owner.body
     request_accept(request_id=request.pk, owner=owner)

@@ -261,3 +261,24 @@ def test_the_header_counts_unread_until_read(pending, owner):
     assert 'id="collab-unread"' in home and ">1<" in home.split('id="collab-unread"')[1][:80]
     client.get(detail_url(pending))
     assert 'id="collab-unread"' not in client.get("/").content.decode()
+
+
+def test_the_other_side_is_named_by_record_or_name_never_by_username(accepted, owner, sender):
+    # allauth derives usernames from e-mail addresses: they are never shown to the other side.
+    for user, handle in [(owner, "zq-handle-owner"), (sender, "zq-handle-sender")]:
+        user.username = handle
+        user.save()
+    message_post(request_id=accepted.pk, author=sender, body="Hello")
+    client = Client()
+    client.force_login(owner)
+    client.post(reverse("collab:request_answer", args=[accepted.public_id, "block"]))
+    for url in (detail_url(accepted), reverse("collab:inbox")):
+        html = client.get(url).content.decode().split("<main")[1]
+        assert "someone without a claimed record" in html.lower()
+        assert "zq-handle" not in html
+    sender.first_name, sender.last_name = "Charles", "Babbage"
+    sender.save()
+    assert "Charles Babbage" in client.get(reverse("collab:inbox")).content.decode()
+    client.force_login(sender)
+    html = client.get(detail_url(accepted)).content.decode().split("<main")[1]
+    assert "Ada Lovelace" in html and "zq-handle" not in html

@@ -99,7 +99,7 @@ def test_find_fit_send_accept_exchange_report_moderate(transactional_db, live_se
         o.goto(base + "/")
         expect(o.locator("#collab-unread")).to_contain_text("1")
         o.locator("#collab-inbox-link").click()
-        o.get_by_role("link", name="From charles — Co-authoring").click()
+        o.get_by_role("link", name="From Charles Babbage — Co-authoring").click()
         expect(o.locator(".fit-reasons")).to_contain_text("Analytical engines")
         o.get_by_role("button", name="Accept").click()
         expect(o.locator("#request-state")).to_have_text("Accepted")
