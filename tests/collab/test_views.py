@@ -282,3 +282,10 @@ def test_the_other_side_is_named_by_record_or_name_never_by_username(accepted, o
     client.force_login(sender)
     html = client.get(detail_url(accepted)).content.decode().split("<main")[1]
     assert "Ada Lovelace" in html and "zq-handle" not in html
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "owner"])
+def test_a_claimed_record_says_direct_collaboration_is_unlocked(owner, ada, who, request):
+    html = as_user(who, request).get(reverse("profiles:researcher_detail", args=[ada.slug]))
+    card = html.content.decode().split('id="direct-collaboration"')[1].split("</section>")[0]
+    assert "Direct collaboration is unlocked" in card
