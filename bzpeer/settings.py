@@ -368,6 +368,9 @@ LOGGING = {
 BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS = int(
     os.environ.get("BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS", "3")
 )
+# How long the profile's rendered fragments stay cached (profiles/page_cache.py): a new data
+# version makes a new key at once; this bounds what no data version tracks.
+BZPEER_PROFILE_CACHE_SECONDS = int(os.environ.get("BZPEER_PROFILE_CACHE_SECONDS", "3600"))
 BZPEER_WORKS_PAGE_SIZE = 20
 # Retries of a graph slice per client address (graph.views.slice_retry_allowed, allauth's
 # rate-limit syntax); one pending task per slice is guaranteed by the database regardless.

@@ -105,8 +105,7 @@ WHERE a.researcher_id = profiles_researcher.id
 """
 
 
-def researcher_profile_queryset() -> QuerySet[Researcher]:
-    """Researchers with the snapshot's counts, each computed from the data in the same query."""
+def _followers_count() -> Coalesce:
     follows = (
         Follow.objects.filter(researcher=OuterRef("pk"))
         .order_by()
@@ -114,6 +113,20 @@ def researcher_profile_queryset() -> QuerySet[Researcher]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return Coalesce(Subquery(follows), 0)
+
+
+def researcher_page_queryset() -> QuerySet[Researcher]:
+    """Researchers with what the profile shows around its cached fragments (and keys them by):
+    the row, its affiliation and snapshot, the followers count — one query whatever the size
+    of the record (the follows are counted on their researcher index)."""
+    return Researcher.objects.select_related("affiliation", "trust_snapshot").annotate(
+        followers_count=_followers_count()
+    )
+
+
+def researcher_profile_queryset() -> QuerySet[Researcher]:
+    """Researchers with the snapshot's counts, each computed from the data in the same query."""
     works = (
         Work.objects.filter(authorships__researcher=OuterRef("pk"))
         .order_by()
@@ -123,7 +136,7 @@ def researcher_profile_queryset() -> QuerySet[Researcher]:
     )
     return Researcher.objects.select_related("affiliation", "trust_snapshot").annotate(
         works_count=Coalesce(Subquery(works), 0),
-        followers_count=Coalesce(Subquery(follows), 0),
+        followers_count=_followers_count(),
         topics_count=RawSQL(TOPICS_COUNT_SQL, []),
         close_collaborators_count=RawSQL(
             CLOSE_COLLABORATORS_COUNT_SQL,

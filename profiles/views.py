@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -12,10 +19,18 @@ from profiles.coauthors import COAUTHOR_SORTS, researcher_coauthors
 from profiles.follow_selectors import is_following
 from profiles.forms import CoauthorsForm, SiteSearchForm, WorksListForm
 from profiles.http import HtmxHttpRequest
-from profiles.models import Researcher
+from profiles.models import ClaimStatus, Researcher
+from profiles.page_cache import (
+    TEMPLATE,
+    ProfileFragments,
+    profile_fragments_get,
+    profile_fragments_key,
+    profile_fragments_set,
+)
 from profiles.paging import page_number
 from profiles.profile_panels import profile_panels
 from profiles.selectors import (
+    researcher_page_queryset,
     researcher_profile_queryset,
     researcher_works_page_or_404,
     works_list_context,
@@ -68,6 +83,8 @@ def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "works_page": researcher_works_page_or_404(researcher, number=number, filters=filters),
         }
         return render(request, "profiles/researcher_detail.html#works-page", context)
+    if not request.htmx and not request.GET and not request.user.is_authenticated:
+        return _anonymous_profile(request, slug)
     researcher = get_object_or_404(researcher_profile_queryset(), slug=slug)
     context = {
         "researcher": researcher,
@@ -81,6 +98,64 @@ def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         **profile_panels(user=request.user, researcher=researcher),  # e.g. the claim panel
     }
     return render(request, "profiles/researcher_detail.html", context)
+
+
+def _anonymous_profile(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The profile as anonymous visitors see it: the record's fragments from the cache (rendered
+    and stored on a miss), the viewer's parts around them; for an unclaimed record, 304 when the
+    browser's copy is current (the ETag is the fragments' key plus the visitor's CSRF secret,
+    whose token the page carries)."""
+    researcher = get_object_or_404(researcher_page_queryset(), slug=slug)
+    key = profile_fragments_key(researcher)
+    get_token(request)  # the page carries it; its secret is then in META
+    viewer = hashlib.sha256(request.META["CSRF_COOKIE"].encode()).hexdigest()[:12]
+    etag = f'"{key.rsplit(":", 1)[1]}-{viewer}"'
+    fragments = profile_fragments_get(key)
+    if fragments is None:
+        fragments = _profile_fragments(request, researcher.pk)
+        profile_fragments_set(key, fragments)
+    last_modified = int(fragments.rendered_at.timestamp())
+    # A claimed record's header shows its owner's live collaboration openness (the collab
+    # panel: paused, full this month), which no key tracks: no validator for it, only for the
+    # unclaimed records (most of them) whose every part the key covers.
+    validated = researcher.claim_status != ClaimStatus.CLAIMED
+    response = None
+    if validated:
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        context = {
+            "researcher": researcher,
+            "fragments": fragments,
+            "is_following": False,
+            **profile_panels(user=request.user, researcher=researcher),  # e.g. the claim panel
+            "page_meta": fragments.page_meta,
+        }
+        response = render(request, TEMPLATE, context)
+    if validated:
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+    # Stored by the browser only, and revalidated on every use (a 304 costs one small query).
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _profile_fragments(request: HtmxHttpRequest, researcher_id: int) -> ProfileFragments:
+    researcher = get_object_or_404(researcher_profile_queryset(), pk=researcher_id)
+    works_form = WorksListForm(request.GET)  # empty: the list as it first shows
+    filters = works_form.works_filter()
+    context = {
+        "researcher": researcher,
+        "close_threshold": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
+        **works_list_context(researcher, form=works_form, filters=filters, number=1),
+    }
+    # The description counts the works: the full record's value, not the page's lighter row.
+    panels = profile_panels(user=request.user, researcher=researcher)
+    return ProfileFragments(
+        summary=render_to_string(f"{TEMPLATE}#profile-summary", context, request),
+        works=render_to_string(f"{TEMPLATE}#works-list", context, request),
+        page_meta=panels.get("page_meta"),
+        rendered_at=timezone.now(),
+    )
 
 
 @require_safe

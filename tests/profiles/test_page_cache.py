@@ -1,0 +1,123 @@
+"""The profile's cached fragments (profiles/page_cache.py): a change shows on the next view,
+Redis down still renders, anonymous views answer 304 when the browser's copy is current."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import Client
+from django.urls import reverse
+
+from claims.services.claims import claim_open
+from profiles.models import Follow
+from profiles.services.derived import refresh_requests_drain
+from profiles.services.refresh import researchers_changed
+from tests.factories import AuthorshipFactory, ResearcherFactory, UserFactory, WorkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ada():
+    ada = ResearcherFactory(display_name="Ada Feng", slug="ada-feng", openalex_id="A1")
+    for i in range(3):
+        AuthorshipFactory(work=WorkFactory(title=f"Engines, part {i}"), researcher=ada, position=0)
+    return ada
+
+
+def profile(client: Client, **headers: str):
+    response = client.get(reverse("profiles:researcher_detail", args=["ada-feng"]), **headers)
+    assert response.status_code in (200, 304)
+    return response
+
+
+def test_it_shows_a_new_work_on_the_next_view_after_the_data_changes(client, ada):
+    assert "Engines, part 0" in profile(client).content.decode()
+    AuthorshipFactory(work=WorkFactory(title="Difference engines"), researcher=ada, position=0)
+    assert "Difference engines" not in profile(client).content.decode()  # cached: no new version
+    researchers_changed(researcher_ids=[ada.pk], reason="import")  # what every importer calls
+    html = profile(client).content.decode()
+    assert "Difference engines" in html
+    assert "4 published item(s)" in html
+
+
+def test_it_shows_an_owner_edit_and_a_new_trust_snapshot_at_once(client, ada):
+    assert "Trust not computed yet" in profile(client).content.decode()
+    ada.headline = "Builds analytical engines"
+    ada.save()
+    assert "Builds analytical engines" in profile(client).content.decode()
+    researchers_changed(researcher_ids=[ada.pk], reason="import")
+    refresh_requests_drain()  # the worker computes the snapshot
+    html = profile(client).content.decode()
+    assert "Trust not computed yet" not in html and "What makes up" in html
+
+
+def test_a_follow_and_a_claim_show_on_the_next_anonymous_view(client, ada):
+    profile(client)
+    Follow.objects.create(user=UserFactory(username="reader"), researcher=ada)
+    html = profile(client).content.decode()
+    assert '<dd id="followers-count">1</dd>' in html
+    claimant = UserFactory(username="claimant")
+    EmailAddress.objects.create(user=claimant, email=claimant.email, verified=True, primary=True)
+    claim_open(user=claimant, researcher_id=ada.pk, claimant_name="Ada")
+    assert "Claim pending" in profile(client).content.decode()
+
+
+def test_the_viewer_parts_are_rendered_for_each_viewer(client, ada):
+    assert "Log in to follow this researcher." in profile(client).content.decode()
+    client.force_login(UserFactory(username="reader"))
+    html = profile(client).content.decode()
+    assert "Log in to follow" not in html and "Follow researcher" in html
+    assert "Engines, part 2" in html
+
+
+def test_it_renders_with_redis_unreachable(client, ada, settings):
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    settings.CACHES = caches
+    for _ in range(2):
+        response = profile(client)
+        assert response.status_code == 200
+        assert "Engines, part 1" in response.content.decode()
+    AuthorshipFactory(work=WorkFactory(title="Difference engines"), researcher=ada, position=0)
+    assert "Difference engines" in profile(client).content.decode()
+
+
+def test_an_anonymous_view_answers_304_while_the_record_is_unchanged(client, ada):
+    first = profile(client)
+    assert {p.strip() for p in first["Cache-Control"].split(",")} == {"private", "no-cache"}
+    assert first["ETag"] and first["Last-Modified"]
+    again = profile(client, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    since = profile(client, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+    researchers_changed(researcher_ids=[ada.pk], reason="import")
+    changed = profile(client, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_another_visitor_does_not_get_a_304_for_someone_elses_copy(ada):
+    first = profile(Client())
+    other = profile(Client(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert other.status_code == 200  # its own CSRF token, not the first visitor's
+
+
+def test_a_signed_in_view_is_never_stored_nor_answered_304(client, ada):
+    etag = profile(client)["ETag"]
+    client.force_login(UserFactory(username="reader"))
+    response = profile(client, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert not response.has_header("ETag")
+    assert {"private", "no-store"} <= {p.strip() for p in response["Cache-Control"].split(",")}
+
+
+def test_a_claimed_record_gets_no_validator_but_still_shows_its_data(client, ada):
+    # Its header shows the owner's live collaboration openness, which no key tracks.
+    ada.claim_status = "claimed"
+    ada.save()
+    first = profile(client)
+    assert not first.has_header("ETag") and not first.has_header("Last-Modified")
+    assert "Engines, part 0" in first.content.decode()
+    assert profile(client, HTTP_IF_NONE_MATCH='"anything"').status_code == 200
