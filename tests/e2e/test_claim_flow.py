@@ -85,7 +85,6 @@ def test_sign_up_verify_claim_approve_and_see_it_public(
     # Sign up; the account cannot be used before its address is verified.
     page.goto(f"{base}/accounts/signup/")
     page.fill('input[name="email"]', address)
-    page.fill('input[name="username"]', name)
     page.fill('input[name="password1"]', PASSWORD)
     page.fill('input[name="password2"]', PASSWORD)
     page.get_by_role("button", name="Sign up").click()
@@ -98,7 +97,7 @@ def test_sign_up_verify_claim_approve_and_see_it_public(
     page.goto(link.group(0))
     page.get_by_role("button", name="Confirm").click()
     if page.get_by_role("button", name="Log out").count() == 0:
-        log_in(page, base, name)
+        log_in(page, base, address)
 
     # Claim the seed record from its profile.
     page.goto(f"{base}/researchers/jiashi-feng/")
@@ -108,7 +107,7 @@ def test_sign_up_verify_claim_approve_and_see_it_public(
     page.get_by_role("button", name="Open the claim").click()
     expect(page.locator(".claim-state")).to_have_text("Pending")
     expect(page.get_by_text("matches “Jiashi Feng”")).to_be_visible()
-    claim = Claim.objects.get(user__username=name)
+    claim = Claim.objects.get(user__email=address)
     page.goto(f"{base}/researchers/jiashi-feng/")
     expect(page.get_by_text("Your claim is pending review")).to_be_visible()
     log_out(page)
