@@ -134,6 +134,8 @@ def prepare(*, write: bool) -> None:
     }
     if work is not None:
         pages["work page"] = work.get_absolute_url()
+    if not write:  # asking for a slice that is not stored records one: not on a read-only run
+        del pages["slice fragment"], pages["explorer"]
     cookie = ""
     if write:
         user, _ = get_user_model().objects.get_or_create(
