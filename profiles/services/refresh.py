@@ -134,9 +134,15 @@ def researchers_changed(
         if not refresh or not change.researcher_ids:
             return change
         _requests_record(cursor, change.researcher_ids)
-        transaction.on_commit(partial(_drain_after_commit, change))
+        # robust: the change is committed; a failure after it (say, a drain that PostgreSQL
+        # aborts to break a deadlock) is logged, never raised at the caller. The request rows
+        # stay, and the outbox sweeper drains them.
+        transaction.on_commit(partial(_drain_after_commit, change), robust=True)
         transaction.on_commit(
-            partial(researchers_changed_notify, researcher_ids=change.researcher_ids, reason=reason)
+            partial(
+                researchers_changed_notify, researcher_ids=change.researcher_ids, reason=reason
+            ),
+            robust=True,
         )
     return change
 
@@ -158,7 +164,7 @@ def researchers_request_refresh(*, researcher_ids: Iterable[int]) -> int:
         return 0
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         queued = _requests_record(cursor, ids)
-        transaction.on_commit(refresh_drain_schedule)
+        transaction.on_commit(refresh_drain_schedule, robust=True)
     return queued
 
 

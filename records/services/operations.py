@@ -13,11 +13,16 @@ record written in the same transaction.
 
 from __future__ import annotations
 
+import functools
+import random
+import time
+from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from psycopg.errors import DeadlockDetected
 
 from claims.models import Claim, ClaimState
 from profiles.models import ClaimStatus, Researcher, VerificationLevel
@@ -47,6 +52,37 @@ class UndoBlocked(RecordError):
     def __init__(self, message: str, *, blocking: list[Operation]) -> None:
         super().__init__(message)
         self.blocking = blocking
+
+
+_DEADLOCK_ATTEMPTS = 4
+
+
+def _retrying_deadlocks[**P, R](operation: Callable[P, R]) -> Callable[P, R]:
+    """Run the operation again when PostgreSQL aborts it to break a deadlock.
+
+    The researcher rows an operation names are locked in id order, but other writers lock rows
+    of the same records in their own order (a refresh drain writing a snapshot takes a KEY SHARE
+    lock on its researcher; a merge deleting that researcher holds it FOR UPDATE). PostgreSQL
+    then aborts one transaction; everything it did (on-commit work included) is rolled back, so
+    running it again from the start is safe. Not inside a caller's transaction, which is lost.
+    """
+
+    @functools.wraps(operation)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
+            try:
+                return operation(*args, **kwargs)
+            except OperationalError as error:
+                if (
+                    not isinstance(error.__cause__, DeadlockDetected)
+                    or transaction.get_connection().in_atomic_block
+                    or attempt == _DEADLOCK_ATTEMPTS
+                ):
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter only
+        raise AssertionError("unreachable")
+
+    return run
 
 
 def _lock(ids: list[int]) -> dict[int, Researcher]:
@@ -137,6 +173,7 @@ def _summary(before: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+@_retrying_deadlocks
 def records_merge(
     *, source_id: int, target_id: int, actor: Any, reason: str = "", requested_by: Any = None
 ) -> Operation:
@@ -215,6 +252,7 @@ def _new_slug(name: str) -> str:
     return slug
 
 
+@_retrying_deadlocks
 def records_split(
     *,
     source_id: int,
@@ -298,6 +336,7 @@ def _model(label: str) -> Any:
     return apps.get_model(label)
 
 
+@_retrying_deadlocks
 def operation_undo(*, operation_id: int, actor: Any, reason: str = "") -> Operation:
     """Put everything the operation changed back as it was; refused while later operations
     on the same records stand (they are named)."""
