@@ -83,8 +83,8 @@ def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "works_page": researcher_works_page_or_404(researcher, number=number, filters=filters),
         }
         return render(request, "profiles/researcher_detail.html#works-page", context)
-    if not request.htmx and not request.GET and not request.user.is_authenticated:
-        return _anonymous_profile(request, slug)
+    if not request.htmx and not request.GET:
+        return _profile_from_fragments(request, slug)
     researcher = get_object_or_404(researcher_profile_queryset(), slug=slug)
     context = {
         "researcher": researcher,
@@ -100,11 +100,13 @@ def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "profiles/researcher_detail.html", context)
 
 
-def _anonymous_profile(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """The profile as anonymous visitors see it: the record's fragments from the cache (rendered
-    and stored on a miss), the viewer's parts around them; for an unclaimed record, 304 when the
-    browser's copy is current (the ETag is the fragments' key plus the visitor's CSRF secret,
-    whose token the page carries)."""
+def _profile_from_fragments(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The profile as it first shows: the record's fragments from the cache (rendered and stored
+    on a miss), the viewer's parts around them. Anonymous views of an unclaimed record also
+    answer 304 when the browser's copy is current (the ETag is the fragments' key plus the
+    visitor's CSRF secret, whose token the page carries); signed-in views are never stored by
+    the browser (`NoStoreViewerPagesMiddleware`)."""
+    signed_in = bool(request.user.is_authenticated)
     researcher = get_object_or_404(researcher_page_queryset(), slug=slug)
     key = profile_fragments_key(researcher)
     get_token(request)  # the page carries it; its secret is then in META
@@ -118,7 +120,7 @@ def _anonymous_profile(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     # A claimed record's header shows its owner's live collaboration openness (the collab
     # panel: paused, full this month), which no key tracks: no validator for it, only for the
     # unclaimed records (most of them) whose every part the key covers.
-    validated = researcher.claim_status != ClaimStatus.CLAIMED
+    validated = not signed_in and researcher.claim_status != ClaimStatus.CLAIMED
     response = None
     if validated:
         response = get_conditional_response(request, etag=etag, last_modified=last_modified)
@@ -126,7 +128,7 @@ def _anonymous_profile(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context = {
             "researcher": researcher,
             "fragments": fragments,
-            "is_following": False,
+            "is_following": is_following(user=request.user, researcher=researcher),
             **profile_panels(user=request.user, researcher=researcher),  # e.g. the claim panel
             "page_meta": fragments.page_meta,
         }
@@ -134,8 +136,9 @@ def _anonymous_profile(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if validated:
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
-    # Stored by the browser only, and revalidated on every use (a 304 costs one small query).
-    patch_cache_control(response, private=True, no_cache=True)
+    if not signed_in:
+        # Stored by the browser only, and revalidated on every use (a 304: one small query).
+        patch_cache_control(response, private=True, no_cache=True)
     return response
 
 

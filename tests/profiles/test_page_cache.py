@@ -121,3 +121,15 @@ def test_a_claimed_record_gets_no_validator_but_still_shows_its_data(client, ada
     assert not first.has_header("ETag") and not first.has_header("Last-Modified")
     assert "Engines, part 0" in first.content.decode()
     assert profile(client, HTTP_IF_NONE_MATCH='"anything"').status_code == 200
+
+
+def test_a_signed_in_view_shares_the_fragments_and_shows_a_change(client, ada):
+    reader = UserFactory(username="reader")
+    Follow.objects.create(user=reader, researcher=ada)
+    client.force_login(reader)
+    html = profile(client).content.decode()
+    assert "Following — unfollow" in html and "Engines, part 0" in html
+    AuthorshipFactory(work=WorkFactory(title="Difference engines"), researcher=ada, position=0)
+    researchers_changed(researcher_ids=[ada.pk], reason="import")
+    html = profile(client).content.decode()
+    assert "Difference engines" in html and "Following — unfollow" in html
