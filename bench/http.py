@@ -250,9 +250,9 @@ def main() -> None:
         if args.setup_only:
             return
         command = [PYTHON, "-m", "bench.http", "--prepare", *(["--write"] if scratch else [])]
-        prepared = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, check=True
-        )
+        prepared = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if prepared.returncode:
+            raise SystemExit(f"preparing the pages failed:\n{prepared.stderr[-3000:]}")
         setup = json.loads(prepared.stdout.strip().splitlines()[-1])
         pages: dict[str, str] = setup["pages"]
         cookie: str = setup["cookie"]
