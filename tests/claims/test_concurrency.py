@@ -5,43 +5,15 @@ Tasks run eagerly here: these tests commit, and nothing should be left on a brok
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from claims.models import Claim, ClaimEvent, ClaimState
 from claims.services.claims import claim_approve, claim_open
 from claims.services.errors import ClaimError
 from profiles.models import ClaimStatus, Researcher, VerificationLevel
 from tests.claims.conftest import verify_email
+from tests.concurrency import race
 from tests.factories import ResearcherFactory, UserFactory
-
-
-def race(*calls):
-    """Run each call in its own thread (own connection), released together; collect outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcome = "ok"
-        except ClaimError:
-            outcome = "refused"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return sorted(outcomes)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,10 +27,11 @@ def test_concurrent_approvals_of_competing_claims_make_one_owner(eager_tasks):
         claims.append(claim_open(user=user, researcher_id=record.pk, claimant_name="x"))
 
     outcomes = race(
+        ClaimError,
         *[
             (lambda c=c, m=m: claim_approve(claim_id=c.pk, moderator=m))
             for c, m in zip(claims, moderators, strict=True)
-        ]
+        ],
     )
 
     assert outcomes == ["ok", "refused"]
@@ -76,7 +49,9 @@ def test_a_double_submitted_approval_is_applied_once(eager_tasks):
     verify_email(user)
     claim = claim_open(user=user, researcher_id=record.pk, claimant_name="x")
 
-    outcomes = race(*[lambda: claim_approve(claim_id=claim.pk, moderator=moderator)] * 3)
+    outcomes = race(
+        ClaimError, *[lambda: claim_approve(claim_id=claim.pk, moderator=moderator)] * 3
+    )
 
     assert outcomes == ["ok", "refused", "refused"]
     assert ClaimEvent.objects.filter(claim=claim, to_state=ClaimState.APPROVED).count() == 1
@@ -90,10 +65,11 @@ def test_a_burst_of_claims_from_one_user_stops_at_the_daily_limit(eager_tasks, s
     records = [ResearcherFactory(openalex_id=f"A80{i}") for i in range(8)]
 
     outcomes = race(
+        ClaimError,
         *[
             (lambda r=r: claim_open(user=user, researcher_id=r.pk, claimant_name="x"))
             for r in records
-        ]
+        ],
     )
 
     assert outcomes == ["ok"] * 3 + ["refused"] * 5
