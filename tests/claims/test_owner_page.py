@@ -19,7 +19,7 @@ from claims.services.owner import researcher_orcid_attach
 from profiles.models import Researcher
 from profiles.services.trust import trust_recompute
 from tests.conftest import ROOT
-from tests.conftest import _database_url as test_database_url
+from tests.conftest import _database_url as current_database_url
 from tests.factories import AuthorshipFactory, InstitutionFactory, ResearcherFactory
 
 ORCID_PROVIDERS = {"orcid": {"APPS": [{"client_id": "APP-1", "secret": "s", "key": ""}]}}
@@ -186,7 +186,7 @@ def test_with_orcid_sign_in_configured_the_page_links_to_allauths_orcid_connect(
     """The provider's URLs exist only when it is installed at start-up: a fresh process (on
     the test database, where allauth looks its application up)."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(ORCID_CLIENT_ID="APP-1", ORCID_SECRET="s", DATABASE_URL=test_database_url())
+    env.update(ORCID_CLIENT_ID="APP-1", ORCID_SECRET="s", DATABASE_URL=current_database_url())
     code = """
 import django; django.setup()
 from types import SimpleNamespace

@@ -110,7 +110,16 @@ class Site:
         return self.folder / "mail"
 
     def mails(self) -> list[str]:
-        return sorted(p.read_text() for p in self.mail_folder.glob("*.log"))
+        """Every message the file backend wrote. One file can hold several: Django names the
+        file by the second and the id() of the backend, and two backends made in the same
+        second can share an id, so it appends the second message to the first one's file."""
+        separator = "\n" + "-" * 79 + "\n"
+        return sorted(
+            message
+            for path in self.mail_folder.glob("*.log")
+            for message in path.read_text().split(separator)
+            if message.strip()
+        )
 
     def start_worker(self, *, pool: str = "solo") -> subprocess.Popen[str]:
         log_path = self.folder / f"worker-{len(self.procs)}.log"
