@@ -30,9 +30,13 @@ run: install
 # worker sharing the same Redis never takes their tasks.
 CHECKS := $(PY) -m ruff check . ::: $(PY) -m ruff format --check . ::: $(PY) -m mypy . \
 	::: $(VENV)/bin/lint-imports --no-logo ::: $(PY) manage.py makemigrations --check --dry-run
+# The tests run in PYTEST_WORKERS processes (pytest-xdist; each has its own test database and
+# cache key prefix, see tests/xdist_isolation.py): many tests wait on a worker, a browser or a
+# restarted service, so three share two cores well. PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= 3
 test: export CELERY_QUEUE ?= bzpeer-test
 test: install
-	$(STACK) exec -- $(CHECKS) ::: $(PY) -m pytest $(PYTEST_ARGS)
+	$(STACK) exec -- $(CHECKS) ::: $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # e.g. make manage ARGS=createsuperuser  (a moderator for the demo: staff users moderate claims)
 manage: install

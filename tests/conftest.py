@@ -74,7 +74,9 @@ def start_celery_worker(
             [*WORKER_COMMAND, "--pool", pool, "--concurrency", "1", "--queues", queue],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
-    deadline = time.monotonic() + 30
+    # Generous: under pytest-xdist on a loaded 2-core machine a worker's imports alone have
+    # taken over 30 s. A worker that dies is still caught at once by poll().
+    deadline = time.monotonic() + 120
     while "ready." not in log_path.read_text():
         if time.monotonic() > deadline or proc.poll() is not None:
             proc.kill()
