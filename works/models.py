@@ -241,3 +241,34 @@ class CorpusFigures(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="corpus_figures_one_row"),
         ]
+
+
+class MergedAuthorId(models.Model):
+    """An OpenAlex author id that OpenAlex merged into another (the snapshot's
+    `merged_ids/authors/*.csv.gz`: `merge_date,id,merge_into_id`).
+
+    Read by the works importer, which credits an authorship naming `old_id` to the record of
+    the id it was merged into (following chains), and by the duplicate-candidates job, which
+    proposes merging two BZPEER records when one holds `old_id` and the other its survivor.
+    """
+
+    old_id = models.CharField(max_length=32, unique=True)
+    into_id = models.CharField(max_length=32)
+    merge_date = models.DateField()
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(old_id=models.F("into_id")), name="merged_author_not_self"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(old_id__regex=r"^A[0-9]+$")
+                & models.Q(into_id__regex=r"^A[0-9]+$"),
+                name="merged_author_ids_shape",
+            ),
+        ]
+        indexes = [models.Index(fields=["into_id"], name="merged_author_into")]
+
+    def __str__(self) -> str:
+        return f"{self.old_id} → {self.into_id}"

@@ -7,7 +7,13 @@ scores each pair by what the two records share, read in one bounded SQL statemen
 co-authors (from each record's 200 newest works), institutions on their authorships, topics of
 their works. A pair sharing nothing but a name is not proposed (two people are never merged on
 a name alone), nor a pair that co-authors a work (two authors of one paper are two people).
-Same ORCID iD cannot occur (the column is unique). Not done: OpenAlex `merged_ids`.
+Same ORCID iD cannot occur (the column is unique).
+
+Records that OpenAlex says are one author — one holds an id that OpenAlex merged (directly or
+through a chain) into the id the other holds (`works.MergedAuthorId`, imported from the
+snapshot's `merged_ids`) — are proposed whatever their names, first in the queue (score at
+least `OPENALEX_MERGED_SCORE`), with that reason; a moderator still decides, since OpenAlex's
+own merges are sometimes wrong and two owners or two ORCID iDs refuse a merge anyway.
 """
 
 from __future__ import annotations
@@ -28,6 +34,24 @@ from records.models import CandidateState, DuplicateCandidate
 BLOCK_MAX = 60
 BATCH = 2000
 RECENT_WORKS = 200
+OPENALEX_MERGED_SCORE = 0.9
+
+# Every record holding an id OpenAlex merged away, paired with each record holding an id
+# along its merge chain (depth-capped: a cycle in the files ends there).
+_OPENALEX_MERGED_SQL = """
+WITH RECURSIVE chain(start, at, depth) AS (
+  SELECT m.old_id, m.into_id, 1
+  FROM works_mergedauthorid m JOIN profiles_researcher o ON o.openalex_id = m.old_id
+  UNION ALL
+  SELECT c.start, m.into_id, c.depth + 1
+  FROM chain c JOIN works_mergedauthorid m ON m.old_id = c.at
+  WHERE c.depth < 20 AND m.into_id <> c.start
+)
+SELECT DISTINCT o.id, s.id, c.start, c.at
+FROM chain c
+JOIN profiles_researcher o ON o.openalex_id = c.start
+JOIN profiles_researcher s ON s.openalex_id = c.at
+"""
 
 # LIMIT 200 below is RECENT_WORKS (each record's newest works read for the evidence).
 _EVIDENCE_SQL = """
@@ -160,6 +184,37 @@ def pairs_evidence(pairs: list[tuple[int, int, bool]]) -> list[Candidate]:
     return found
 
 
+def openalex_merged_pairs(*, only: set[int] | None = None) -> dict[tuple[int, int], str]:
+    """(low, high) → the reason, for records OpenAlex has merged into one author."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OPENALEX_MERGED_SQL)
+        rows = cursor.fetchall()
+    pairs: dict[tuple[int, int], str] = {}
+    for old_record, survivor_record, old_id, into_id in rows:
+        if old_record == survivor_record:
+            continue
+        if only is not None and old_record not in only and survivor_record not in only:
+            continue
+        key = (min(old_record, survivor_record), max(old_record, survivor_record))
+        pairs.setdefault(key, f"OpenAlex merged author {old_id} into {into_id}")
+    return pairs
+
+
+def with_openalex_merges(
+    found: list[Candidate], merged: dict[tuple[int, int], str]
+) -> list[Candidate]:
+    """The name candidates, with OpenAlex's merges added or put first."""
+    by_pair = {(c.low, c.high): c for c in found}
+    for (low, high), reason in merged.items():
+        held = by_pair.get((low, high))
+        if held is None:
+            by_pair[(low, high)] = Candidate(low, high, OPENALEX_MERGED_SCORE, [reason])
+        else:
+            score = max(held.score, OPENALEX_MERGED_SCORE)
+            by_pair[(low, high)] = Candidate(low, high, score, [reason, *held.reasons])
+    return list(by_pair.values())
+
+
 def candidates_compute(*, researcher_ids: list[int] | None = None) -> CandidateRun:
     """Find candidates (read only): over every record, or the pairs involving these."""
     with connection.cursor() as cursor:
@@ -170,7 +225,7 @@ def candidates_compute(*, researcher_ids: list[int] | None = None) -> CandidateR
     return CandidateRun(
         researchers=len(names),
         name_pairs=len(pairs),
-        candidates=pairs_evidence(pairs),
+        candidates=with_openalex_merges(pairs_evidence(pairs), openalex_merged_pairs(only=only)),
         skipped_in_large_blocks=large_blocks_size(names),
     )
 

@@ -5,6 +5,10 @@ gzipped part files (`…/updated_date=…/part_000.gz`, a directory is searched 
 pretty-printed records. The entity kind is read from each record's id (W, A, I, S, T); other
 kinds (funders, publishers, concepts) are counted as skipped. Batches are loaded entities
 first, works last, so a work finds the authors and institutions of the same run.
+
+The snapshot's merged-ids files (`merged_ids/authors/*.csv.gz`, any `.csv`/`.csv.gz` given or
+found under a directory) are loaded before everything else, so the works of the same run are
+credited to the surviving authors (`works.importers.openalex_merged`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from works.importers.openalex_load import (
     load_topics,
     load_works,
 )
+from works.importers.openalex_merged import is_merged_ids_file, merged_ids_import
 from works.importers.openalex_records import (
     ParsedAuthor,
     ParsedInstitution,
@@ -33,7 +38,7 @@ from works.importers.reading import expand_paths
 from works.importers.refresh import RefreshQueue
 from works.importers.report import ImportReport
 
-SUFFIXES = (".json", ".jsonl", ".gz", ".ndjson")
+SUFFIXES = (".json", ".jsonl", ".gz", ".ndjson", ".csv")
 ORDER = ["I", "S", "T", "A", "W"]
 
 
@@ -71,9 +76,14 @@ def openalex_import(
 ) -> ImportReport:
     """Upsert every OpenAlex record under `paths`; returns the counts and the bad records."""
     report = ImportReport(source="openalex", error_stream=error_stream)
+    found = expand_paths(paths, suffixes=SUFFIXES)
+    refresh = RefreshQueue(report=report, enqueue=enqueue_refresh)
+    merged = [p for p in found if is_merged_ids_file(p)]
+    if merged:
+        refresh.add(merged_ids_import(paths=merged, report=report))
     return run_pipeline(
         report=report,
-        paths=expand_paths(paths, suffixes=SUFFIXES),
+        paths=[p for p in found if not is_merged_ids_file(p)],
         parse=_keyed,
         loaders={
             "W": load_works,
@@ -85,5 +95,5 @@ def openalex_import(
         order=ORDER,
         batch_size=batch_size,
         progress=progress,
-        refresh=RefreshQueue(report=report, enqueue=enqueue_refresh),
+        refresh=refresh,
     )

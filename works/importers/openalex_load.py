@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 
 from works.importers.names import NameSlot, PaperAuthors, name_only_researchers
+from works.importers.openalex_merged import merged_author_survivors
 from works.importers.openalex_records import (
     InstitutionValues,
     ParsedAuthor,
@@ -358,6 +359,12 @@ def _upsert_work_authors(batch: WorkBatch) -> None:
                 )
     if not authors:
         return
+    # An id OpenAlex has merged into another is the survivor's record (an older file, or a
+    # work not re-exported since the merge): the authorship goes to the surviving author.
+    survivors = merged_author_survivors(authors)
+    for old_id, into_id in survivors.items():
+        values = authors.pop(old_id)
+        authors.setdefault(into_id, values._replace(openalex_id=into_id))
     cursor = batch.cursor
     _copy(cursor, "stg_author", "openalex_id, orcid, display_name, slug", authors.values())
     _attach_by_orcid(cursor, "stg_author")
@@ -381,6 +388,9 @@ def _upsert_work_authors(batch: WorkBatch) -> None:
         """
     )
     batch.researcher_ids = dict(cursor.fetchall())
+    for old_id, into_id in survivors.items():
+        if into_id in batch.researcher_ids:
+            batch.researcher_ids[old_id] = batch.researcher_ids[into_id]
 
 
 def _clear_rewritten_works(batch: WorkBatch) -> None:
@@ -722,6 +732,11 @@ def load_authors(items: list[ParsedAuthor]) -> BatchResult:
                 )
                 for a in items
             ),
+        )
+        # A stale record of an id OpenAlex has merged away: the survivor's own record rules.
+        cursor.execute(
+            "DELETE FROM stg_researcher s USING works_mergedauthorid m "
+            "WHERE m.old_id = s.openalex_id"
         )
         _attach_by_orcid(cursor, "stg_researcher")
         cursor.execute(
