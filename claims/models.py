@@ -161,6 +161,9 @@ class WorkFlag(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Accepted by moving the work to another record: the records app's split operation (an id,
+    # not a foreign key: this app sits below records). Undoing it puts the flag back as it was.
+    moved_by_operation = models.IntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -168,6 +171,10 @@ class WorkFlag(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=FlagState.values), name="work_flag_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(moved_by_operation__isnull=True) | Q(state=FlagState.ACCEPTED),
+                name="work_flag_moved_is_accepted",
             ),
             models.UniqueConstraint(
                 fields=["researcher", "work"],

@@ -42,3 +42,14 @@ class SplitForm(forms.Form):
     )
     new_name = forms.CharField(label="Name of the new record", max_length=300, required=False)
     reason = forms.CharField(label="Why (shown in the audit)", max_length=2000, required=False)
+
+
+class FlagMoveForm(forms.Form):
+    """Accept "not mine" flags by moving their works: which flags, to which record, why."""
+
+    flags = forms.TypedMultipleChoiceField(coerce=int, label="Flagged works to move")
+    target = forms.SlugField(
+        label="Existing record to receive them (slug; empty: a new record)", required=False
+    )
+    new_name = forms.CharField(label="Name of the new record", max_length=300, required=False)
+    reason = forms.CharField(label="Why (shown in the audit)", max_length=2000, required=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
-from claims.models import Claim, ClaimState
+from claims.models import Claim, ClaimState, FlagState, WorkFlag
 from profiles.models import Researcher
 from profiles.services.record_relations import OnMerge, RecordRelation, record_relations
 from records.models import CandidateState, DuplicateCandidate, Operation, OperationState
@@ -49,12 +49,12 @@ def _relation_name(relation: RecordRelation) -> str:
 
 
 def _relation_moves(
-    *, from_id: int, to_id: int, work_ids: list[int] | None = None
+    *, from_id: int, to_id: int, work_ids: list[int] | None = None, keep: tuple[str, ...] = ()
 ) -> list[RelationMove]:
     """Counts per relation, with the same collision rule as the services (read only)."""
     moves = []
     for relation in record_relations():
-        if relation.on_merge is not OnMerge.MOVE:
+        if relation.on_merge is not OnMerge.MOVE or relation.label in keep:
             continue
         if work_ids is not None and relation.work_field is None:
             continue
@@ -181,9 +181,24 @@ def record_topics(researcher: Researcher) -> QuerySet[Topic]:
 
 
 def split_moves(
-    *, source: Researcher, target: Researcher | None, work_ids: list[int]
+    *,
+    source: Researcher,
+    target: Researcher | None,
+    work_ids: list[int],
+    keep: tuple[str, ...] = (),
 ) -> list[RelationMove]:
-    return _relation_moves(from_id=source.pk, to_id=target.pk if target else 0, work_ids=work_ids)
+    return _relation_moves(
+        from_id=source.pk, to_id=target.pk if target else 0, work_ids=work_ids, keep=keep
+    )
+
+
+def pending_flags_of_record(researcher_id: int) -> QuerySet[WorkFlag]:
+    """The record's "not mine" flags still waiting for a moderator, oldest first."""
+    return (
+        WorkFlag.objects.filter(researcher_id=researcher_id, state=FlagState.PENDING)
+        .select_related("work", "raised_by")
+        .order_by("created_at", "pk")
+    )
 
 
 def candidate_queue(*, state: str = CandidateState.OPEN) -> QuerySet[DuplicateCandidate]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("moderation/records/merge/", views.merge_preview_view, name="merge_preview"),
     path("moderation/records/merge/do/", views.merge_view, name="merge"),
     path("moderation/records/<slug:slug>/split/", views.split_view, name="split"),
+    path("moderation/records/flags/<int:flag_id>/move/", views.flag_move_view, name="flag_move"),
     path("operations/<int:operation_id>/", views.operation_detail, name="operation_detail"),
     path("operations/<int:operation_id>/undo/", views.operation_undo_view, name="operation_undo"),
     path("researchers/<slug:slug>/history/", views.record_history, name="record_history"),

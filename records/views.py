@@ -15,11 +15,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from claims.models import ClaimState
+from claims.models import ClaimState, FlagState, WorkFlag
 from claims.views import AuthedRequest, moderator_required
 from profiles.models import Researcher
 from profiles.paging import page_or_404
-from records.forms import MergeForm, MergePairForm, SplitFilterForm, SplitForm, UndoForm
+from records.forms import (
+    FlagMoveForm,
+    MergeForm,
+    MergePairForm,
+    SplitFilterForm,
+    SplitForm,
+    UndoForm,
+)
 from records.models import CandidateState, DuplicateCandidate, Operation
 from records.selectors import (
     SplitFilters,
@@ -27,12 +34,14 @@ from records.selectors import (
     candidates_for_record,
     merge_preview,
     operation_blocking,
+    pending_flags_of_record,
     record_operations,
     record_topics,
     split_moves,
     split_works,
 )
 from records.services.candidates import candidate_dismiss, candidate_request
+from records.services.flag_moves import work_flags_accept_moving
 from records.services.operations import (
     RecordError,
     operation_undo,
@@ -273,3 +282,51 @@ def owner_merge_request(request: AuthedRequest, slug: str, candidate_id: int) ->
     candidate_request(candidate_id=candidate_id, user=request.user, into_id=researcher.pk)
     messages.success(request, "Asked the moderators to merge that record into yours.")
     return redirect("records:owner_duplicates", slug=researcher.slug)
+
+
+@moderator_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def flag_move_view(request: AuthedRequest, flag_id: int) -> HttpResponse:
+    """Accept "not mine" flags by moving their works to another record: choose, preview, move."""
+    flag = get_object_or_404(
+        WorkFlag.objects.select_related("researcher", "work"), pk=flag_id, state=FlagState.PENDING
+    )
+    researcher = flag.researcher
+    pending = list(pending_flags_of_record(researcher.pk))
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = FlagMoveForm(data, initial={"flags": [flag.pk]})
+    form.fields["flags"].choices = [(f.pk, f.work.title) for f in pending]  # type: ignore[attr-defined]
+    target = None
+    if form.is_valid() and form.cleaned_data["target"]:
+        target = Researcher.objects.filter(slug=form.cleaned_data["target"]).first()
+        if target is None:
+            form.add_error("target", "No record has this slug.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            operation = work_flags_accept_moving(
+                flag_ids=form.cleaned_data["flags"],
+                target_id=target.pk if target else None,
+                new_name=form.cleaned_data["new_name"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except RecordError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Flags accepted; works moved to {operation.target_name}.")
+            return redirect("records:operation_detail", operation_id=operation.pk)
+    preview = None
+    if form.is_bound and form.is_valid():
+        chosen = [f for f in pending if f.pk in set(form.cleaned_data["flags"])]
+        preview = {
+            "flags": chosen,
+            "target": target,
+            "moves": split_moves(
+                source=researcher,
+                target=target,
+                work_ids=[f.work_id for f in chosen],
+                keep=("claims.WorkFlag",),
+            ),
+        }
+    context = {"flag": flag, "researcher": researcher, "form": form, "preview": preview}
+    return render(request, "records/flag_move.html", context, status=400 if form.errors else 200)

@@ -55,16 +55,21 @@ def _flag_decide(*, flag_id: int, moderator: Any, reason: str, to_state: str) ->
             researchers_changed(
                 researcher_ids=[flag.researcher_id], reason=ChangeReason.WORK_DETACHED
             )
-        context = {"flag": flag}
-        if flag.raised_by.email:
-            email_send_on_commit(
-                to=[flag.raised_by.email],
-                subject=" ".join(
-                    render_to_string("claims/email/flag_decision_subject.txt", context).split()
-                ),
-                body=render_to_string("claims/email/flag_decision_body.txt", context),
-            )
+        work_flag_decision_mail(flag=flag)
     return flag
+
+
+def work_flag_decision_mail(*, flag: WorkFlag, moved_to: str = "") -> None:
+    """Tell whoever raised the flag what was decided (in the caller's transaction, outbox)."""
+    context = {"flag": flag, "moved_to": moved_to}
+    if flag.raised_by.email:
+        email_send_on_commit(
+            to=[flag.raised_by.email],
+            subject=" ".join(
+                render_to_string("claims/email/flag_decision_subject.txt", context).split()
+            ),
+            body=render_to_string("claims/email/flag_decision_body.txt", context),
+        )
 
 
 def work_flag_accept(*, flag_id: int, moderator: Any, reason: str = "") -> WorkFlag:

@@ -30,11 +30,13 @@ from profiles.services.record_relations import OnMerge, RecordRelation, record_r
 from profiles.services.refresh import ChangeReason, researchers_changed
 from records.models import Operation, OperationKind, OperationState, SlugRedirect
 from records.services.rows import (
+    TableRows,
     relation_rows_colliding,
     relation_rows_move,
     relation_rows_repoint,
     rows_capture,
     rows_delete_capturing,
+    rows_overwrite,
     rows_reinsert,
 )
 
@@ -57,7 +59,7 @@ class UndoBlocked(RecordError):
 _DEADLOCK_ATTEMPTS = 4
 
 
-def _retrying_deadlocks[**P, R](operation: Callable[P, R]) -> Callable[P, R]:
+def retrying_deadlocks[**P, R](operation: Callable[P, R]) -> Callable[P, R]:
     """Run the operation again when PostgreSQL aborts it to break a deadlock.
 
     The researcher rows an operation names are locked in id order, but other writers lock rows
@@ -85,7 +87,7 @@ def _retrying_deadlocks[**P, R](operation: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def _lock(ids: list[int]) -> dict[int, Researcher]:
+def lock_records(ids: list[int]) -> dict[int, Researcher]:
     """Lock these researchers' rows in id order — the one order every operation uses."""
     rows = Researcher.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     return {r.pk: r for r in rows}
@@ -173,7 +175,7 @@ def _summary(before: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-@_retrying_deadlocks
+@retrying_deadlocks
 def records_merge(
     *, source_id: int, target_id: int, actor: Any, reason: str = "", requested_by: Any = None
 ) -> Operation:
@@ -181,7 +183,7 @@ def records_merge(
     if source_id == target_id:
         raise RecordError("A record cannot be merged into itself.")
     with transaction.atomic():
-        locked = _lock([source_id, target_id])
+        locked = lock_records([source_id, target_id])
         if len(locked) != 2:
             raise RecordError("One of the records no longer exists (merged or removed meanwhile).")
         source, target = locked[source_id], locked[target_id]
@@ -252,7 +254,7 @@ def _new_slug(name: str) -> str:
     return slug
 
 
-@_retrying_deadlocks
+@retrying_deadlocks
 def records_split(
     *,
     source_id: int,
@@ -261,15 +263,23 @@ def records_split(
     target_id: int | None = None,
     new_name: str = "",
     reason: str = "",
+    requested_by: Any = None,
+    keep: tuple[str, ...] = (),
+    restore_on_undo: list[TableRows] | None = None,
 ) -> Operation:
-    """Move the selected works of `source_id` (and their flags) to `target_id` or a new record."""
+    """Move the selected works of `source_id` (and their flags) to `target_id` or a new record.
+
+    `keep`: relations (model labels) whose rows stay on the source. `restore_on_undo`: rows the
+    caller is about to change in the same transaction, captured (`rows_capture_table`); the
+    undo puts them back as they were.
+    """
     work_ids = sorted(set(work_ids))
     if not work_ids:
         raise RecordError("Select at least one work to move.")
     if target_id == source_id:
         raise RecordError("The works are already on this record.")
     with transaction.atomic():
-        locked = _lock([source_id] if target_id is None else [source_id, target_id])
+        locked = lock_records([source_id] if target_id is None else [source_id, target_id])
         if source_id not in locked or (target_id is not None and target_id not in locked):
             raise RecordError("One of the records no longer exists (merged or removed meanwhile).")
         source = locked[source_id]
@@ -294,9 +304,10 @@ def records_split(
             "deleted": [],
             "fields": {},
             "work_ids": work_ids,
+            "restored": list(restore_on_undo or []),
         }
         for relation in record_relations():
-            if relation.work_field is not None:
+            if relation.work_field is not None and relation.label not in keep:
                 _move_relation(
                     relation, from_id=source_id, to_id=target.pk, work_ids=work_ids, before=before
                 )
@@ -311,6 +322,7 @@ def records_split(
             target_slug=target.slug,
             target_created=created,
             actor=actor,
+            requested_by=requested_by,
             reason=reason,
             before=before,
             summary=_summary(before),
@@ -336,7 +348,7 @@ def _model(label: str) -> Any:
     return apps.get_model(label)
 
 
-@_retrying_deadlocks
+@retrying_deadlocks
 def operation_undo(*, operation_id: int, actor: Any, reason: str = "") -> Operation:
     """Put everything the operation changed back as it was; refused while later operations
     on the same records stand (they are named)."""
@@ -353,7 +365,7 @@ def operation_undo(*, operation_id: int, actor: Any, reason: str = "") -> Operat
                 f"Later operations on these records must be undone first: {names}.",
                 blocking=blocking,
             )
-        locked = _lock(operation.researcher_ids)
+        locked = lock_records(operation.researcher_ids)
         if operation.target_id not in locked:
             raise RecordError("The receiving record no longer exists.")
         before = operation.before
@@ -378,6 +390,7 @@ def operation_undo(*, operation_id: int, actor: Any, reason: str = "") -> Operat
                 from_id=target_id,
                 to_id=source_id,
             )
+        rows_overwrite(before.get("restored", []))
         if operation.kind == OperationKind.SPLIT and operation.target_created:
             _created_record_remove(target_id)
         operation.state = OperationState.UNDONE

@@ -97,6 +97,32 @@ def rows_reinsert(captured: list[TableRows]) -> int:
     return count
 
 
+def rows_overwrite(captured: list[TableRows]) -> int:
+    """Put captured rows back over their current versions (same ids): each is deleted and
+    inserted as captured. Only for rows nothing else references (e.g. "not mine" flags)."""
+    count = 0
+    with connection.cursor() as cursor:
+        for entry in captured:
+            if not entry["rows"]:
+                continue
+            table, pk_name = _q(entry["table"]), entry["pk"]
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {_q(pk_name)} = ANY(%s)",  # noqa: S608 -- names from model metadata
+                [[row[pk_name] for row in entry["rows"]]],
+            )
+        count = rows_reinsert(captured)
+    return count
+
+
+def rows_capture_table(model: type[models.Model], pks: list[Any]) -> TableRows:
+    """`rows_capture` with the table and primary key named, for `rows_overwrite`."""
+    return {
+        "table": model._meta.db_table,
+        "pk": str(_pk(model)[1]),
+        "rows": rows_capture(model, pks),
+    }
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder)
 

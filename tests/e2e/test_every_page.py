@@ -91,7 +91,7 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
     owned = claim_open(user=cast["owner"], researcher_id=ada.pk, claimant_name="Ada Lovelace")
     claim_approve(claim_id=owned.pk, moderator=cast["moderator"])
     pending = claim_open(user=cast["claimant"], researcher_id=seed.pk, claimant_name="Jiashi Feng")
-    WorkFlag.objects.create(
+    flag = WorkFlag.objects.create(
         researcher=ada, work=work, raised_by=cast["owner"], note="Written by my namesake."
     )
     babbage_claim = claim_open(
@@ -233,6 +233,11 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         Visit("moderator", "/moderation/records/"),
         Visit("moderator", "/moderation/records/merge/?source=a-lovelace&target=ada-lovelace"),
         Visit("moderator", "/moderation/records/ada-lovelace/split/"),
+        Visit(
+            "moderator",
+            f"/moderation/records/flags/{flag.pk}/move/?flags={flag.pk}&target=a-lovelace",
+            name="flag-move",
+        ),
         Visit("moderator", f"/operations/{merge.pk}/", name="operation"),
         Visit("moderator", "/researchers/charles-babbage/history/"),
         Visit("owner", "/researchers/ada-lovelace/duplicates/"),
