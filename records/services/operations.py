@@ -29,6 +29,7 @@ from profiles.models import ClaimStatus, Researcher, VerificationLevel
 from profiles.services.record_relations import OnMerge, RecordRelation, record_relations
 from profiles.services.refresh import ChangeReason, researchers_changed
 from records.models import Operation, OperationKind, OperationState, SlugRedirect
+from records.services.owner_mail import merge_owners_mail
 from records.services.rows import (
     TableRows,
     relation_rows_colliding,
@@ -234,6 +235,7 @@ def records_merge(
             summary=_summary(before),
         )
         SlugRedirect.objects.create(old_slug=source.slug, researcher=target, operation=operation)
+        merge_owners_mail(operation=operation, actor=actor, undone=False)
         researchers_changed(
             researcher_ids=[source_id, target_id], reason=ChangeReason.RECORDS_MERGED
         )
@@ -398,6 +400,8 @@ def operation_undo(*, operation_id: int, actor: Any, reason: str = "") -> Operat
         operation.undone_by = actor
         operation.undo_reason = reason
         operation.save(update_fields=["state", "undone_at", "undone_by", "undo_reason"])
+        if operation.kind == OperationKind.MERGE:
+            merge_owners_mail(operation=operation, actor=actor, undone=True)
         researchers_changed(
             researcher_ids=operation.researcher_ids, reason=ChangeReason.OPERATION_UNDONE
         )
