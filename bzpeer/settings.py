@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # The read API answers GETs from any origin (openweb.api); before CommonMiddleware.
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An anonymous visitor's profile page whole from the cache, before any session is touched.
+    "profiles.http.AnonymousProfilePageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -3,14 +3,36 @@ error page when a request fails (503 when the database is unreachable)."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template import loader
-from django.utils.cache import has_vary_header, patch_cache_control
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import (
+    get_conditional_response,
+    has_vary_header,
+    patch_cache_control,
+    patch_vary_headers,
+)
+from django.utils.http import http_date
 from django_htmx.middleware import HtmxDetails
+
+from profiles.page_cache import (
+    CSRF_PLACEHOLDER,
+    STORE_WHOLE_PAGE,
+    PageKey,
+    StoredPage,
+    profile_page_get,
+    profile_page_key,
+    profile_page_set,
+)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -39,6 +61,100 @@ class NoStoreViewerPagesMiddleware:
         if has_vary_header(response, "Cookie"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+# Headers of the rendered page that are the same for every anonymous visitor (Content-Type, CSP,
+# X-Frame-Options, …); the rest is set per visitor (cookies, validators, Vary, Cache-Control).
+PER_VISITOR_HEADERS = {
+    "set-cookie",
+    "vary",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "content-length",
+    "expires",
+}
+
+
+class AnonymousProfilePageMiddleware:
+    """The profile page of an unclaimed record for a visitor without a session, whole from the
+    cache (`profiles.page_cache`): one query for the record's versions, one cache GET.
+
+    It sits above the session, CSRF, auth and messages middleware: a hit never touches a
+    session. The visitor's CSRF token is put where the stored page has a placeholder (Django's
+    CSRF middleware reads and sets the cookie, as it would for the view), and the page answers
+    304 to a visitor whose copy is current (ETag: the key's digest and the visitor's CSRF
+    secret). A miss (or Redis down) goes down the whole stack to the view, which renders the
+    page with the placeholder; it is stored here on the way out. Everything else — signed-in
+    viewers, a claimed record (its header shows the owner's live openness, which no key
+    tracks), a query string, htmx — passes through untouched.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)  # its cookie handling, for the hits
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        slug = self._anonymous_profile_slug(request)
+        key = None
+        if slug is not None:
+            key = profile_page_key(slug=slug, origin=f"{request.scheme}://{request.get_host()}")
+        if key is None or key.claimed:
+            return self.get_response(request)
+        page = profile_page_get(key.key)
+        if page is None:
+            setattr(request, STORE_WHOLE_PAGE, True)
+            response = self.get_response(request)
+            if response.status_code != 200 or CSRF_PLACEHOLDER.encode() not in response.content:
+                return response
+            page = StoredPage(
+                body=response.content,
+                headers=tuple(
+                    (name, value)
+                    for name, value in response.items()
+                    if name.lower() not in PER_VISITOR_HEADERS
+                ),
+                rendered_at=timezone.now(),
+            )
+            profile_page_set(key.key, page)
+        return self._answer(request, key, page)
+
+    def _anonymous_profile_slug(self, request: HttpRequest) -> str | None:
+        if (
+            request.method != "GET"
+            or request.META.get("QUERY_STRING")
+            or "HTTP_HX_REQUEST" in request.META
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or CookieStorage.cookie_name in request.COOKIES  # a message to show
+        ):
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        if match.view_name != "profiles:researcher_detail":
+            return None
+        return str(match.kwargs["slug"])
+
+    def _answer(self, request: HttpRequest, key: PageKey, page: StoredPage) -> HttpResponseBase:
+        self.csrf.process_request(request)  # the visitor's CSRF secret from their cookie
+        token = get_token(request)
+        viewer = hashlib.sha256(request.META["CSRF_COOKIE"].encode()).hexdigest()[:12]
+        etag = f'"{key.digest}-{viewer}"'
+        last_modified = int(page.rendered_at.timestamp())
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            body = page.body.replace(CSRF_PLACEHOLDER.encode(), token.encode())
+            response = HttpResponse(body)
+            for name, value in page.headers:
+                response[name] = value
+            response["Content-Length"] = str(len(body))
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        # Kept by the browser only, revalidated on every use (a 304: one small query).
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ("HX-Request", "Cookie"))
+        return self.csrf.process_response(request, response)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -16,6 +16,15 @@ Fail open: with Redis unreachable a read is a miss and a write is dropped (the d
 so the page renders as if nothing were cached. Entries
 expire after `BZPEER_PROFILE_CACHE_SECONDS` (an hour): the bound on staleness for what no
 `data_version` tracks (a co-author's own name in the works list, a venue renamed).
+
+**The whole page, for anonymous visitors** (`AnonymousProfilePageMiddleware` in
+`profiles/http.py`): a visitor without a session or messages cookie sees the same bytes as
+every other such visitor but for the CSRF token. The page is stored whole, with a placeholder
+where the token goes, under a key made by one small query (`profile_page_key`: an md5 of the
+researcher's row, the affiliation's name, the snapshot's `computed_at`, the followers count)
+plus the host and a digest of the deployed templates and static manifest. A hit costs that
+query and one cache GET, before the session, auth, messages and CSRF middleware run; the
+visitor's token is put in on the way out.
 """
 
 from __future__ import annotations
@@ -25,16 +34,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache as default_cache
+from django.db import connection
 from django.template import loader
 from django.utils.safestring import SafeString
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
-from profiles.models import Researcher
+from profiles.models import ClaimStatus, Researcher
 
 logger = logging.getLogger(__name__)
 # What a Redis cache raises when it cannot answer: the fail-open default cache swallows these
@@ -93,3 +105,101 @@ def profile_fragments_set(key: str, fragments: ProfileFragments) -> None:
         default_cache.set(key, fragments, timeout=settings.BZPEER_PROFILE_CACHE_SECONDS)
     except CACHE_ERRORS as exc:
         logger.warning("profile cache unreachable, fragments not stored: %s", exc)
+
+
+# What the view puts where the visitor's CSRF token goes on a page stored whole; the middleware
+# puts each visitor's own token in its place (`hx-headers` of the body; the anonymous page of an
+# unclaimed record has no other form that posts).
+CSRF_PLACEHOLDER = "bzpeer-csrf-token-placeholder-6f1d0c"
+# Set on a request by the middleware when the view should render the page for storing whole.
+STORE_WHOLE_PAGE = "bzpeer_profile_page_store"
+
+# Everything the anonymous page of a record is drawn from, in one row: the record's whole row
+# (as md5 of its text: any field an owner, a moderator or a writer of its works changes, with
+# its data_version), the affiliation's name, the worker's snapshot time, the followers count
+# (on the follows' researcher index). No count that grows with the record.
+PAGE_VERSIONS_SQL = """
+SELECT r.id, r.claim_status, md5(r::text), i.display_name, s.computed_at,
+       (SELECT count(*) FROM profiles_follow f WHERE f.researcher_id = r.id)
+FROM profiles_researcher r
+LEFT JOIN profiles_institution i ON i.id = r.affiliation_id
+LEFT JOIN profiles_trustsnapshot s ON s.researcher_id = r.id
+WHERE r.slug = %s
+"""
+
+
+@dataclass(frozen=True)
+class PageKey:
+    researcher_id: int
+    claimed: bool
+    key: str
+
+    @property
+    def digest(self) -> str:
+        return self.key.rsplit(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    body: bytes  # with CSRF_PLACEHOLDER where the token goes
+    headers: tuple[tuple[str, str], ...]  # Content-Type, CSP, …: what the full stack set
+    rendered_at: datetime
+
+
+@cache
+def _deploy_digest() -> str:
+    """The project's templates and the static files' manifest (hashed asset names): a deploy
+    that changes either starts a fresh set of pages. Read once per process."""
+    digest = hashlib.sha256()
+    folders: list[Path] = [Path(folder) for folder in settings.TEMPLATES[0]["DIRS"]]  # type: ignore[attr-defined]
+    for folder in folders:
+        for path in sorted(folder.rglob("*.html")):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    digest.update(repr(sorted(getattr(staticfiles_storage, "hashed_files", {}).items())).encode())
+    return digest.hexdigest()[:16]
+
+
+def profile_page_key(*, slug: str, origin: str) -> PageKey | None:
+    """The anonymous page's key for this record seen at `origin` (scheme and host: the page
+    carries its canonical URL), or None when no record has this slug. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(PAGE_VERSIONS_SQL, [slug])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    researcher_id, claim_status, row_digest, affiliation, computed_at, followers = row
+    parts = [
+        FRAGMENTS_VERSION,
+        _deploy_digest(),
+        origin,
+        row_digest,
+        affiliation,
+        computed_at.isoformat() if computed_at else None,
+        followers,
+        settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
+    ]
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return PageKey(
+        researcher_id=researcher_id,
+        claimed=claim_status == ClaimStatus.CLAIMED,
+        key=f"profile-page:{researcher_id}:{digest}",
+    )
+
+
+def profile_page_get(key: str) -> StoredPage | None:
+    """The stored page, or None (not stored, or the cache is unreachable)."""
+    try:
+        found = default_cache.get(key)
+    except CACHE_ERRORS as exc:
+        logger.warning("profile cache unreachable, rendering in full: %s", exc)
+        return None
+    return found if isinstance(found, StoredPage) else None
+
+
+def profile_page_set(key: str, page: StoredPage) -> None:
+    """Store it; an unreachable cache drops the write (logged), the page is unaffected."""
+    try:
+        default_cache.set(key, page, timeout=settings.BZPEER_PROFILE_CACHE_SECONDS)
+    except CACHE_ERRORS as exc:
+        logger.warning("profile cache unreachable, page not stored: %s", exc)

@@ -21,6 +21,8 @@ from profiles.forms import CoauthorsForm, SiteSearchForm, WorksListForm
 from profiles.http import HtmxHttpRequest
 from profiles.models import ClaimStatus, Researcher
 from profiles.page_cache import (
+    CSRF_PLACEHOLDER,
+    STORE_WHOLE_PAGE,
     TEMPLATE,
     ProfileFragments,
     profile_fragments_get,
@@ -109,13 +111,24 @@ def _profile_from_fragments(request: HtmxHttpRequest, slug: str) -> HttpResponse
     signed_in = bool(request.user.is_authenticated)
     researcher = get_object_or_404(researcher_page_queryset(), slug=slug)
     key = profile_fragments_key(researcher)
-    get_token(request)  # the page carries it; its secret is then in META
-    viewer = hashlib.sha256(request.META["CSRF_COOKIE"].encode()).hexdigest()[:12]
-    etag = f'"{key.rsplit(":", 1)[1]}-{viewer}"'
     fragments = profile_fragments_get(key)
     if fragments is None:
         fragments = _profile_fragments(request, researcher.pk)
         profile_fragments_set(key, fragments)
+    if getattr(request, STORE_WHOLE_PAGE, False):
+        # For AnonymousProfilePageMiddleware to store whole: each visitor's token goes in there.
+        context = {
+            "researcher": researcher,
+            "fragments": fragments,
+            "is_following": False,
+            **profile_panels(user=request.user, researcher=researcher),
+            "page_meta": fragments.page_meta,
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
+        return render(request, TEMPLATE, context)
+    get_token(request)  # the page carries it; its secret is then in META
+    viewer = hashlib.sha256(request.META["CSRF_COOKIE"].encode()).hexdigest()[:12]
+    etag = f'"{key.rsplit(":", 1)[1]}-{viewer}"'
     last_modified = int(fragments.rendered_at.timestamp())
     # A claimed record's header shows its owner's live collaboration openness (the collab
     # panel: paused, full this month), which no key tracks: no validator for it, only for the

@@ -4,14 +4,18 @@ Redis down still renders, anonymous views answer 304 when the browser's copy is 
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.services.claims import claim_open
 from profiles.models import Follow
+from profiles.page_cache import CSRF_PLACEHOLDER
 from profiles.services.derived import refresh_requests_drain
 from profiles.services.refresh import researchers_changed
 from tests.factories import AuthorshipFactory, ResearcherFactory, UserFactory, WorkFactory
@@ -81,6 +85,8 @@ def test_it_renders_with_redis_unreachable(client, ada, settings):
         response = profile(client)
         assert response.status_code == 200
         assert "Engines, part 1" in response.content.decode()
+        assert CSRF_PLACEHOLDER not in response.content.decode()
+        assert csrf_token_of(response) == csrf_token_of(response)  # a real token, per visitor
     AuthorshipFactory(work=WorkFactory(title="Difference engines"), researcher=ada, position=0)
     assert "Difference engines" in profile(client).content.decode()
 
@@ -133,3 +139,76 @@ def test_a_signed_in_view_shares_the_fragments_and_shows_a_change(client, ada):
     researchers_changed(researcher_ids=[ada.pk], reason="import")
     html = profile(client).content.decode()
     assert "Difference engines" in html and "Following — unfollow" in html
+
+
+def csrf_token_of(response) -> str:
+    found = re.search(r'"X-CSRFToken": "([^"]+)"', response.content.decode())
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
+def test_an_anonymous_view_is_the_whole_page_from_the_cache_for_one_query(ada):
+    first = profile(Client())
+    with CaptureQueriesContext(connection) as queries:
+        again = profile(Client())
+    assert len(queries) == 1  # the record's versions; no session, no rendering
+    without_token = [
+        page.content.replace(csrf_token_of(page).encode(), b"") for page in (first, again)
+    ]
+    assert without_token[0] == without_token[1]
+    # What the full stack sets is kept: content type, CSP, framing.
+    for header in ("Content-Type", "Content-Security-Policy", "X-Frame-Options"):
+        assert again[header] == first[header]
+    assert {p.strip() for p in again["Vary"].split(",")} >= {"Cookie", "HX-Request"}
+
+
+def test_each_anonymous_visitor_gets_a_token_of_their_own_that_the_site_accepts(ada):
+    profile(Client())  # stored
+    visitor = Client(enforce_csrf_checks=True)
+    page = profile(visitor)
+    token = csrf_token_of(page)
+    assert CSRF_PLACEHOLDER not in page.content.decode()
+    assert "csrftoken" in page.cookies  # a new visitor is given the cookie the token matches
+    follow = reverse("profiles:researcher_follow", args=["ada-feng"])
+    refused = Client(enforce_csrf_checks=True).post(follow, HTTP_X_CSRFTOKEN=token)
+    assert refused.status_code == 403  # someone else's token, without its cookie
+    accepted = visitor.post(follow, HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 302 and "/accounts/login/" in accepted["Location"]
+    # A returning visitor keeps their secret (the cookie is only renewed, as Django does).
+    secret = page.cookies["csrftoken"].value
+    again = profile(visitor)
+    assert again.cookies["csrftoken"].value == secret
+    assert visitor.post(follow, HTTP_X_CSRFTOKEN=csrf_token_of(again)).status_code == 302
+
+
+def test_a_change_shows_on_the_next_whole_page_view(ada):
+    profile(Client())
+    ada.display_name = "Ada L. Feng"
+    ada.save()
+    assert "Ada L. Feng" in profile(Client()).content.decode()
+    AuthorshipFactory(work=WorkFactory(title="Difference engines"), researcher=ada, position=0)
+    researchers_changed(researcher_ids=[ada.pk], reason="import")
+    assert "Difference engines" in profile(Client()).content.decode()
+
+
+def test_a_visitor_with_a_message_or_a_session_gets_the_page_rendered_for_them(client, ada):
+    profile(Client())  # stored whole
+    client.cookies["sessionid"] = "not-a-session"
+    with CaptureQueriesContext(connection) as queries:
+        assert "Engines, part 0" in profile(client).content.decode()
+    assert len(queries) > 1  # the session and the page's own row: not the stored copy
+    reader = UserFactory(username="reader")
+    client.force_login(reader)
+    client.post(reverse("account_logout"))  # "You are logged out." waits in the messages
+    html = profile(client).content.decode()
+    assert "You are logged out." in html
+    assert "You are logged out." not in profile(Client()).content.decode()
+
+
+def test_a_claimed_record_is_not_stored_whole(ada):
+    ada.claim_status = "claimed"
+    ada.save()
+    profile(Client())
+    with CaptureQueriesContext(connection) as queries:
+        assert "Engines, part 0" in profile(Client()).content.decode()
+    assert len(queries) > 1  # its header's openness is read on each view

@@ -195,9 +195,10 @@ def test_it_runs_a_constant_number_of_queries(client, db, django_assert_num_quer
         response = client.get(reverse("profiles:researcher_detail", args=[big]))
     assert response.status_code == 200
     assert count_of(response.content.decode(), "works") == 300
-    # The cache key's row, then researcher, work types (the filter), works, first authors.
-    assert len(small_queries) <= 5
-    # The next anonymous view takes the record's fragments from the cache: the key's row only.
+    # The page key's versions, the fragments key's row, then researcher, work types (the
+    # filter), works, first authors.
+    assert len(small_queries) <= 6
+    # The next anonymous view takes the whole page from the cache: the page key's versions only.
     with django_assert_num_queries(1):
         again = client.get(reverse("profiles:researcher_detail", args=[big]))
     assert count_of(again.content.decode(), "works") == 300
