@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import BooleanField, Count, F, QuerySet
 from django.db.models.expressions import RawSQL
@@ -163,6 +164,26 @@ def _listed(researcher: Researcher, works: Sequence[Any]) -> list[ListedWork]:
     return list(listed.values())
 
 
+def _stored_first_works(researcher: Researcher, *, size: int) -> list[int] | None:
+    """The first page's work ids (and one more) as the worker stored them with a snapshot that
+    is still current (computed at the researcher's data version), else None. Read only from a
+    snapshot already fetched with the researcher: never a query of its own."""
+    if not Researcher.trust_snapshot.is_cached(researcher):
+        return None
+    try:
+        snapshot = researcher.trust_snapshot
+    except ObjectDoesNotExist:  # fetched: the worker has not computed one yet
+        return None
+    if snapshot.data_version != researcher.data_version:
+        return None
+    stored = snapshot.first_works
+    if not isinstance(stored, list):
+        return None
+    if len(stored) > size or len(stored) == snapshot.works_count:  # the page size may change
+        return [int(work_id) for work_id in stored[: size + 1]]
+    return None
+
+
 def researcher_works_page(
     researcher: Researcher, *, number: int, filters: WorksFilter | None = None
 ) -> WorksPage:
@@ -170,10 +191,13 @@ def researcher_works_page(
     size = settings.BZPEER_WORKS_PAGE_SIZE
     number = max(number, 1)
     start = (number - 1) * size
+    filters = filters or WorksFilter()
+    listing = researcher_works(researcher, filters)
+    stored = _stored_first_works(researcher, size=size)
+    if number == 1 and not filters.active and filters.sort == "newest" and stored is not None:
+        listing = Work.objects.filter(pk__in=stored).newest_first()
     rows = list(
-        researcher_works(researcher, filters or WorksFilter())
-        .select_related("source")
-        .annotate(
+        listing.select_related("source").annotate(
             authors_count=RawSQL(
                 "SELECT count(*) FROM works_authorship c WHERE c.work_id = works_work.id", []
             )

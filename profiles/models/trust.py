@@ -75,6 +75,18 @@ class TrustSnapshot(models.Model):
     per_year = models.JSONField(db_default=models.Value("[]"), blank=True)
     # [[type, works]], most works first: the choices of the profile's type filter.
     work_types = models.JSONField(db_default=models.Value("[]"), blank=True)
+    # What the profile shows of the record that grows with its size, computed here rather than
+    # on each view (issue 17): its topics ([{"id", "name", "origin", "works"}], the 30 most
+    # frequent), close collaborators ([{"slug", "name", "shared", "last_shared"}], the 12
+    # closest) and its first works. The page uses them, and the counts above, only while
+    # `data_version` is the researcher's own (nothing changed since): otherwise it counts on
+    # the spot.
+    data_version = models.PositiveIntegerField(null=True, blank=True)
+    topics_list = models.JSONField(db_default=models.Value("[]"), blank=True)
+    close_collaborators_list = models.JSONField(db_default=models.Value("[]"), blank=True)
+    # The first page of works as the profile first shows it (newest first), one work more to
+    # know there is a next page: [work id, …]. Fetched by id, not sorted from all the works.
+    first_works = models.JSONField(db_default=models.Value("[]"), blank=True)
 
     class Meta:
         constraints = [

@@ -17,7 +17,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from profiles.models import TrustRecomputeBatch, TrustRecomputeRun
-from profiles.selectors import close_collaborator_pairs_sql
+from profiles.selectors import (
+    CLOSE_COLLABORATORS_SHOWN,
+    TOPICS_SHOWN,
+    close_collaborator_pairs_sql,
+)
 from profiles.trust import (
     AFFILIATION_POINTS,
     CLAIM_POINTS,
@@ -80,6 +84,9 @@ INPUT_COLUMNS = [
 POINT_COLUMNS = list(POINTS_SQL)
 # Citation metrics (issue 13), stored with the snapshot; not trust inputs.
 METRIC_COLUMNS = ["citations_total", "h_index", "i10_index", "per_year", "work_types"]
+# What the profile page would otherwise count on each view (issue 17), and the data version
+# they were computed at (the page uses them only while it is the researcher's).
+PROFILE_COLUMNS = ["data_version", "topics_list", "close_collaborators_list", "first_works"]
 TARGET = "profiles_trustsnapshot"
 UPDATED_COLUMNS = ", ".join(
     f"{c} = EXCLUDED.{c}"
@@ -91,6 +98,7 @@ UPDATED_COLUMNS = ", ".join(
         *POINT_COLUMNS,
         "top_topics",
         *METRIC_COLUMNS,
+        *PROFILE_COLUMNS,
     ]
 )
 TOP_TOPICS = 3  # kept with each snapshot, for search results
@@ -98,7 +106,7 @@ TOP_TOPICS = 3  # kept with each snapshot, for search results
 # {researchers} is a WHERE condition on profiles_researcher r (an id range or an id array).
 RECOMPUTE_SQL = f"""
 WITH r AS (
-    SELECT r.id, r.verification_level, r.claim_status,
+    SELECT r.id, r.data_version, r.verification_level, r.claim_status,
            (r.orcid IS NOT NULL) AS has_orcid, (r.affiliation_id IS NOT NULL) AS has_affiliation
     FROM profiles_researcher r WHERE {{researchers}}
 ),
@@ -117,20 +125,20 @@ topic_works AS (
     GROUP BY a.researcher_id, wt.topic_id
 ),
 topics AS (SELECT researcher_id, count(*) AS n FROM topic_works GROUP BY researcher_id),
--- The researcher's most frequent topics, kept with the snapshot so a search result can show
--- them without counting a record's works on the page.
+-- The researcher's most frequent topics, kept with the snapshot so a search result (the first
+-- few) and the profile (the list) show them without counting a record's works on the page.
 top_topics AS (
     SELECT ranked.researcher_id,
            jsonb_agg(jsonb_build_object('id', ranked.topic_id, 'name', ranked.name,
-                                        'works', ranked.n)
-                     ORDER BY ranked.n DESC, ranked.name) AS top
+                                        'origin', ranked.origin, 'works', ranked.n)
+                     ORDER BY ranked.n DESC, ranked.name) AS listed
     FROM (
-        SELECT tw.researcher_id, tw.topic_id, tw.n, t.display_name AS name,
+        SELECT tw.researcher_id, tw.topic_id, tw.n, t.display_name AS name, t.origin,
                row_number() OVER (PARTITION BY tw.researcher_id
                                   ORDER BY tw.n DESC, t.display_name) AS rank
         FROM topic_works tw JOIN works_topic t ON t.id = tw.topic_id
     ) ranked
-    WHERE ranked.rank <= %(top_topics)s
+    WHERE ranked.rank <= %(topics_listed)s
     GROUP BY ranked.researcher_id
 ),
 -- Citation metrics. A work's citations are its source's count (OpenAlex's cited_by_count,
@@ -141,8 +149,17 @@ my_works AS (
 ),
 ranked_citations AS (
     SELECT m.researcher_id, w.publication_year AS year, w.cited_by_count AS cites, w.work_type,
-           row_number() OVER (PARTITION BY m.researcher_id ORDER BY w.cited_by_count DESC) AS rank
+           row_number() OVER (PARTITION BY m.researcher_id ORDER BY w.cited_by_count DESC) AS rank,
+           -- the profile's first page: WorkQuerySet.newest_first's order
+           row_number() OVER (PARTITION BY m.researcher_id
+                              ORDER BY w.publication_year DESC NULLS LAST, lower(w.title),
+                                       w.title, w.id) AS newest_rank,
+           w.id AS work_id
     FROM my_works m JOIN works_work w ON w.id = m.work_id
+),
+first_works AS (
+    SELECT researcher_id, jsonb_agg(work_id ORDER BY newest_rank) AS ids
+    FROM ranked_citations WHERE newest_rank <= %(first_works)s GROUP BY researcher_id
 ),
 -- h: cites are ranked in decreasing order, so "cites >= rank" holds for exactly h works.
 citation_metrics AS (
@@ -172,12 +189,35 @@ types AS (
     ) by_type
     GROUP BY researcher_id
 ),
-pairs AS ({close_collaborator_pairs_sql(within="r", min_shared="%(min_shared)s")}),
+pairs AS ({
+    close_collaborator_pairs_sql(within="r", min_shared="%(min_shared)s", last_shared=True)
+}),
 close AS (SELECT researcher_id, count(*) AS n FROM pairs GROUP BY researcher_id),
+-- The closest, as the profile lists them: most shared works, then the latest shared work.
+close_listed AS (
+    SELECT ranked.researcher_id,
+           jsonb_agg(jsonb_build_object('slug', ranked.slug, 'name', ranked.name,
+                                        'shared', ranked.shared_works,
+                                        'last_shared', ranked.last_shared)
+                     ORDER BY ranked.rank) AS listed
+    FROM (
+        SELECT p.researcher_id, c.slug, c.display_name AS name, p.shared_works, p.last_shared,
+               row_number() OVER (PARTITION BY p.researcher_id
+                                  ORDER BY p.shared_works DESC, p.last_shared DESC NULLS LAST,
+                                           c.display_name) AS rank
+        FROM pairs p JOIN profiles_researcher c ON c.id = p.collaborator_id
+    ) ranked
+    WHERE ranked.rank <= %(close_listed)s
+    GROUP BY ranked.researcher_id
+),
 i AS (
     SELECT r.*, coalesce(works.n, 0) AS works_count, coalesce(followers.n, 0) AS followers_count,
            coalesce(topics.n, 0) AS topics_count, coalesce(close.n, 0) AS close_collaborators_count,
-           coalesce(top_topics.top, '[]'::jsonb) AS top_topics,
+           jsonb_path_query_array(coalesce(top_topics.listed, '[]'::jsonb),
+                                  %(top_topics)s::jsonpath) AS top_topics,
+           coalesce(top_topics.listed, '[]'::jsonb) AS topics_list,
+           coalesce(close_listed.listed, '[]'::jsonb) AS close_collaborators_list,
+           coalesce(first_works.ids, '[]'::jsonb) AS first_works,
            coalesce(citation_metrics.total, 0) AS citations_total,
            coalesce(citation_metrics.h, 0) AS h_index,
            coalesce(citation_metrics.i10, 0) AS i10_index,
@@ -189,6 +229,8 @@ i AS (
     LEFT JOIN topics ON topics.researcher_id = r.id
     LEFT JOIN close ON close.researcher_id = r.id
     LEFT JOIN top_topics ON top_topics.researcher_id = r.id
+    LEFT JOIN close_listed ON close_listed.researcher_id = r.id
+    LEFT JOIN first_works ON first_works.researcher_id = r.id
     LEFT JOIN citation_metrics ON citation_metrics.researcher_id = r.id
     LEFT JOIN yearly ON yearly.researcher_id = r.id
     LEFT JOIN types ON types.researcher_id = r.id
@@ -200,12 +242,12 @@ scored AS (
 totals AS (SELECT scored.*, ({" + ".join(POINT_COLUMNS)}) AS score FROM scored)
 INSERT INTO {TARGET} (
     researcher_id, score, tier, formula_version, {", ".join(INPUT_COLUMNS)},
-    {", ".join(POINT_COLUMNS)}, top_topics, {", ".join(METRIC_COLUMNS)}, computed_at,
-    changed_at, history
+    {", ".join(POINT_COLUMNS)}, top_topics, {", ".join(METRIC_COLUMNS)},
+    {", ".join(PROFILE_COLUMNS)}, computed_at, changed_at, history
 )
 SELECT id, score, {_tier_sql("score")}, %(formula_version)s, {", ".join(INPUT_COLUMNS)},
-       {", ".join(POINT_COLUMNS)}, top_topics, {", ".join(METRIC_COLUMNS)}, %(now)s, %(now)s,
-       '[]'::jsonb
+       {", ".join(POINT_COLUMNS)}, top_topics, {", ".join(METRIC_COLUMNS)},
+       {", ".join(PROFILE_COLUMNS)}, %(now)s, %(now)s, '[]'::jsonb
 FROM totals
 ON CONFLICT (researcher_id) DO UPDATE SET
     {UPDATED_COLUMNS},
@@ -235,7 +277,10 @@ def _execute(condition: str, params: dict[str, Any]) -> int:
                 "formula_version": FORMULA_VERSION,
                 "now": timezone.now(),
                 "history_slice": f"$[0 to {length - 1}]",
-                "top_topics": TOP_TOPICS,
+                "top_topics": f"$[0 to {TOP_TOPICS - 1}]",
+                "topics_listed": TOPICS_SHOWN,
+                "close_listed": CLOSE_COLLABORATORS_SHOWN,
+                "first_works": settings.BZPEER_WORKS_PAGE_SIZE + 1,
             },
         )
         return int(cursor.rowcount)

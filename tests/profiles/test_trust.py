@@ -6,11 +6,13 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
 from profiles.models import Follow, TrustSnapshot
+from profiles.services.refresh import researchers_changed
 from profiles.services.trust import scale_sql, trust_recompute
 from profiles.trust import (
     COLLABORATION,
@@ -296,3 +298,60 @@ def test_the_snapshot_topics_and_collaborators_add_no_query_per_item(
         html = profile(client, big).content.decode()
     assert "What makes up 21?" in html and html.count('href="/topics/') == 11
     assert html.count("shared works, latest") == 4
+
+
+def _sections(html: str) -> dict[str, str]:
+    """The profile's counts, topics and close collaborators, as shown."""
+    return {
+        name: html.split(f'id="{name}"')[1].split("</div>")[0]
+        for name in ("topics", "close-collaborators")
+    } | {"counts": html.split('<dl class="counts">')[1].split("</dl>")[0]}
+
+
+def test_the_snapshot_lists_what_the_profile_would_count(db, settings):
+    settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS = 2
+    me = seed_like_researcher()
+    for year in (2010, 2020):  # a co-author ranked by the recency of their shared works
+        work = WorkFactory(publication_year=year)
+        AuthorshipFactory(work=work, researcher=me, position=0)
+        AuthorshipFactory(work=work, researcher=ResearcherFactory(display_name="Ann"), position=1)
+    counted = _sections(profile(Client(), me).content.decode())
+    assert "shared works, latest" in counted["close-collaborators"]
+    trust_recompute(researcher_ids=[me.pk])
+    snapshot = TrustSnapshot.objects.get(researcher=me)
+    assert snapshot.data_version == me.data_version
+    assert len(snapshot.topics_list) == 11 and len(snapshot.close_collaborators_list) == 4
+    assert len(snapshot.top_topics) == 3  # search results show the first three
+    assert snapshot.top_topics == snapshot.topics_list[:3]
+    stored = _sections(profile(Client(), me).content.decode())
+    assert stored == counted
+
+
+def test_the_profile_reads_the_snapshot_only_while_nothing_changed_since(client, db):
+    me = seed_like_researcher()
+    trust_recompute(researcher_ids=[me.pk])
+    # Set the stored count apart from the data, to see which one the page shows.
+    TrustSnapshot.objects.filter(researcher=me).update(topics_count=99)
+    assert "<dt>topics</dt><dd>99</dd>" in profile(Client(), me).content.decode()
+    researchers_changed(researcher_ids=[me.pk], reason="import")  # a new data version
+    html = profile(Client(), me).content.decode()
+    assert "<dt>topics</dt><dd>11</dd>" in html  # counted on the spot until the worker's pass
+
+
+def test_the_first_page_of_works_is_the_stored_one_while_current(db, settings):
+    settings.BZPEER_WORKS_PAGE_SIZE = 5
+    me = seed_like_researcher()  # 47 works
+    counted = profile(Client(), me).content.decode()
+    trust_recompute(researcher_ids=[me.pk])
+    snapshot = TrustSnapshot.objects.get(researcher=me)
+    assert len(snapshot.first_works) == 6  # a page and one more: "Show more" is offered
+    stored = profile(Client(), me).content.decode()
+    works = re.findall(r'<a href="(/works/\d+/[^"#]*)"', stored)
+    assert works == re.findall(r'<a href="(/works/\d+/[^"#]*)"', counted) and len(works) == 5
+    assert "Show more" in stored
+    # Which list the page reads: the stored one, until the data version moves on.
+    newest = WorkFactory(title="A brand new paper", publication_year=2100)
+    AuthorshipFactory(work=newest, researcher=me, position=0)
+    assert "A brand new paper" not in profile(Client(), me).content.decode()  # not changed yet
+    researchers_changed(researcher_ids=[me.pk], reason="import")
+    assert "A brand new paper" in profile(Client(), me).content.decode()
