@@ -18,7 +18,16 @@ Without `--database-url` it makes its own scratch database (`--scratch-db`), mig
 demo data, computes the trust snapshots and the graph slices of the pages it measures (what the
 worker would do), signs in a throwaway user for the signed-in profile, and drops the database at
 the end (`--keep-db` keeps it for the next run). With `--database-url` it only reads: pages whose
-data the worker has not computed are measured as they are (a slice still building, say).
+data the worker has not computed are measured as they are (a slice still building, say);
+`--worker-pass` (on a copy of a corpus only: it writes) computes the measured records' trust
+snapshots first, as the worker would.
+
+Pages: the seed profile (anonymous and signed in), the most prolific record's profile, a typical
+record's (the newest researcher with works), the slice fragment, the explorer, search and a work
+page. Then, on a scratch database or with `--worker-pass`, the **cold views**: for each profile,
+its data version bumped (a data change: the snapshot is no longer current, the counts are made
+on the spot) and the first view timed, then the worker's pass and the first view after it —
+one request at a time, `--cold-repeat` times.
 """
 
 from __future__ import annotations
@@ -87,7 +96,7 @@ def scratch_database(admin_url: str, name: str, *, create: bool) -> tuple[str, b
     return admin_url.rsplit("/", 1)[0] + "/" + name, made
 
 
-def prepare(*, write: bool) -> None:
+def prepare(*, write: bool, worker_pass: bool) -> None:
     """In a child process with the site's settings: compute what the worker would, pick the
     pages, print them as JSON on the last line."""
     sys.path.insert(0, str(ROOT))
@@ -103,6 +112,7 @@ def prepare(*, write: bool) -> None:
     from graph.services import graph_slice_request
     from profiles.models import Researcher
     from profiles.services.derived import refresh_requests_drain
+    from profiles.services.trust import trust_recompute
     from works.models import Work
 
     seed = Researcher.objects.filter(slug="jiashi-feng").first()
@@ -115,9 +125,17 @@ def prepare(*, write: bool) -> None:
     if prolific is None:
         raise SystemExit("no researcher in this database")
     seed = seed or prolific
+    # A typical record (the newest researcher with works): the profile must not cost more
+    # for the most prolific one.
+    typical = (
+        Researcher.objects.filter(authorships__isnull=False).order_by("-id").only("slug").first()
+    )
     if write:
         while refresh_requests_drain():
             pass
+    if worker_pass:  # the trust snapshots of the measured records, as the worker computes them
+        measured = {r.pk for r in (seed, prolific, typical) if r is not None}
+        trust_recompute(researcher_ids=sorted(measured))
         for researcher in {seed.pk: seed, prolific.pk: prolific}.values():
             researcher.refresh_from_db()
             graph_slice_request(researcher=researcher)
@@ -127,6 +145,15 @@ def prepare(*, write: bool) -> None:
         "seed profile": reverse("profiles:researcher_detail", kwargs={"slug": seed.slug}),
         f"prolific profile ({prolific.n} works)": reverse(  # type: ignore[attr-defined]
             "profiles:researcher_detail", kwargs={"slug": prolific.slug}
+        ),
+        **(
+            {
+                f"typical profile ({typical.authorships.count()} works)": reverse(
+                    "profiles:researcher_detail", kwargs={"slug": typical.slug}
+                )
+            }
+            if typical is not None
+            else {}
         ),
         "slice fragment": reverse("graph:slice", kwargs={"slug": seed.slug}),
         "explorer": reverse("graph:explorer", kwargs={"slug": seed.slug}),
@@ -144,7 +171,43 @@ def prepare(*, write: bool) -> None:
         client = Client()
         client.force_login(user)
         cookie = f"sessionid={client.cookies['sessionid'].value}"
-    print(json.dumps({"pages": pages, "cookie": cookie, "seed": seed.slug}))
+    profiles = {prolific.slug: prolific.pk, seed.slug: seed.pk}
+    if typical is not None:
+        profiles[typical.slug] = typical.pk
+    print(json.dumps({"pages": pages, "cookie": cookie, "seed": seed.slug, "profiles": profiles}))
+
+
+def cold(base: str, profiles: dict[str, int], repeat: int) -> None:
+    """In a child process with the site's settings: the first anonymous view of each profile
+    after a data change, timed one request at a time (nothing else of ours runs meanwhile).
+    "changed": the record's data version bumped (what `researchers_changed` does in the
+    writer's transaction) — the snapshot is then not current, the counts are made on the spot;
+    "drained": the worker's pass done after it (`trust_recompute`) — the first view after
+    that. Writes: only on a scratch database or a copy of a corpus."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db.models import F
+    from django.urls import reverse
+
+    from profiles.models import Researcher
+    from profiles.services.trust import trust_recompute
+
+    figures: dict[str, dict[str, list[float]]] = {}
+    for slug, researcher_id in profiles.items():
+        url = base + reverse("profiles:researcher_detail", kwargs={"slug": slug})
+        for _ in range(repeat):
+            Researcher.objects.filter(pk=researcher_id).update(data_version=F("data_version") + 1)
+            for state in ("changed", "drained"):
+                if state == "drained":
+                    trust_recompute(researcher_ids=[researcher_id])
+                started = time.perf_counter()
+                with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - ours
+                    response.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                figures.setdefault(slug, {}).setdefault(state, []).append(elapsed)
+    print(json.dumps(figures))
 
 
 def free_port() -> int:
@@ -223,11 +286,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--worker-pass",
+        action="store_true",
+        help="with --database-url: compute the measured records' trust snapshots and time cold "
+        "views (writes: only on a copy, never on the shared corpus)",
+    )
+    parser.add_argument("--cold-repeat", type=int, default=3, help="cold views per profile")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cold", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
-        prepare(write=args.write)
+        prepare(write=args.write, worker_pass=args.worker_pass)
+        return
+    if args.cold:
+        cold(args.cold, json.loads(os.environ["BENCH_HTTP_PROFILES"]), args.cold_repeat)
         return
 
     scratch = args.database_url is None
@@ -249,13 +323,22 @@ def main() -> None:
             manage(tree, env, "collectstatic", "--no-input", "-v", "0")
         if args.setup_only:
             return
-        command = [PYTHON, "-m", "bench.http", "--prepare", *(["--write"] if scratch else [])]
+        worker_pass = scratch or args.worker_pass
+        command = [
+            PYTHON,
+            "-m",
+            "bench.http",
+            "--prepare",
+            *(["--write"] if scratch else []),
+            *(["--worker-pass"] if worker_pass else []),
+        ]
         prepared = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if prepared.returncode:
             raise SystemExit(f"preparing the pages failed:\n{prepared.stderr[-3000:]}")
         setup = json.loads(prepared.stdout.strip().splitlines()[-1])
         pages: dict[str, str] = setup["pages"]
         cookie: str = setup["cookie"]
+        profiles: dict[str, int] = setup["profiles"]
 
         bases: dict[str, str] = {}
         for name, tree in trees.items():
@@ -308,6 +391,27 @@ def main() -> None:
                     f"{statistics.median(s.p99_ms for s in samples):8.1f} "
                     f"{ratio:6.1%} {sum(s.errors for s in samples)}"
                 )
+        if worker_pass:
+            for name, base in bases.items():
+                command = [PYTHON, "-m", "bench.http", "--cold", base]
+                command += ["--cold-repeat", str(args.cold_repeat)]
+                timed = subprocess.run(
+                    command,
+                    cwd=ROOT,
+                    env={**env, "BENCH_HTTP_PROFILES": json.dumps(profiles)},
+                    capture_output=True,
+                    text=True,
+                )
+                if timed.returncode:
+                    raise SystemExit(f"timing cold views failed:\n{timed.stderr[-3000:]}")
+                figures = json.loads(timed.stdout.strip().splitlines()[-1])
+                print(f"\ncold views ({name}), one request at a time, ms (min / median / max):")
+                for slug, states in figures.items():
+                    for state, times in states.items():
+                        print(
+                            f"  {slug:38} {state:8} {min(times):7.1f} "
+                            f"{statistics.median(times):7.1f} {max(times):7.1f}"
+                        )
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
