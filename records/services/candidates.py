@@ -3,10 +3,11 @@
 `candidates_find` blocks records by their folded family name and first given initial
 (`profiles.identity.parse_name`; an East Asian name by the whole name), keeps the pairs whose
 names are compatible (`names_compatible`, the importer's and the claim checklist's rule), and
-scores each pair by what the two records share, read in one bounded SQL statement per batch:
-co-authors (from each record's 200 newest works), institutions on their authorships, topics of
-their works. A pair sharing nothing but a name is not proposed (two people are never merged on
-a name alone), nor a pair that co-authors a work (two authors of one paper are two people).
+scores each pair by what the two records share: co-authors (from each record's 200 newest
+works), institutions on their authorships, topics of those works — each record's sets read once
+per chunk of about 5,000 records in four index-driven statements, compared in Python. A pair
+sharing nothing but a name is not proposed (two people are never merged on a name alone), nor
+a pair that co-authors a work (two authors of one paper are two people).
 Same ORCID iD cannot occur (the column is unique).
 
 Records that OpenAlex says are one author — one holds an id that OpenAlex merged (directly or
@@ -18,6 +19,7 @@ own merges are sometimes wrong and two owners or two ORCID iDs refuse a merge an
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -32,8 +34,9 @@ from records.models import CandidateState, DuplicateCandidate
 # A block larger than this ("Wang, Y.") is skipped: its pairs grow quadratically and a shared
 # name that common is no evidence; the run reports how many records that left out.
 BLOCK_MAX = 60
-BATCH = 2000
 RECENT_WORKS = 200
+CHUNK_RECORDS = 5000  # records whose evidence is read at once
+STORE_BATCH = 5000
 OPENALEX_MERGED_SCORE = 0.9
 
 # Every record holding an id OpenAlex merged away, paired with each record holding an id
@@ -53,45 +56,27 @@ JOIN profiles_researcher o ON o.openalex_id = c.start
 JOIN profiles_researcher s ON s.openalex_id = c.at
 """
 
-# LIMIT 200 below is RECENT_WORKS (each record's newest works read for the evidence).
-_EVIDENCE_SQL = """
-WITH pairs AS (SELECT * FROM unnest(%s::int[], %s::int[]) AS p(a, b)),
-recent AS (
-  SELECT r.id AS researcher_id, w.work_id
-  FROM (SELECT a AS id FROM pairs UNION SELECT b FROM pairs) r
-  CROSS JOIN LATERAL (
-    SELECT work_id FROM works_authorship WHERE researcher_id = r.id
-    ORDER BY work_id DESC LIMIT 200
-  ) w
-),
-coauthors AS (
-  SELECT DISTINCT rc.researcher_id, x.researcher_id AS other
-  FROM recent rc JOIN works_authorship x ON x.work_id = rc.work_id
-  WHERE x.researcher_id <> rc.researcher_id
-),
-institutions AS (
-  SELECT DISTINCT rc.researcher_id, ai.institution_id
-  FROM recent rc
-  JOIN works_authorship au ON au.work_id = rc.work_id AND au.researcher_id = rc.researcher_id
-  JOIN works_authorshipinstitution ai ON ai.authorship_id = au.id
-),
-topics AS (
-  SELECT DISTINCT rc.researcher_id, wt.topic_id
-  FROM recent rc JOIN works_worktopic wt ON wt.work_id = rc.work_id
-)
-SELECT p.a, p.b,
-  (SELECT count(*) FROM coauthors ca JOIN coauthors cb
-     ON cb.other = ca.other AND cb.researcher_id = p.b
-   WHERE ca.researcher_id = p.a AND ca.other <> p.b),
-  (SELECT count(*) FROM institutions ia JOIN institutions ib
-     ON ib.institution_id = ia.institution_id AND ib.researcher_id = p.b
-   WHERE ia.researcher_id = p.a),
-  (SELECT count(*) FROM topics ta JOIN topics tb
-     ON tb.topic_id = ta.topic_id AND tb.researcher_id = p.b
-   WHERE ta.researcher_id = p.a),
-  EXISTS (SELECT 1 FROM coauthors c WHERE c.researcher_id = p.a AND c.other = p.b)
-FROM pairs p
+# Each record's newest works (RECENT_WORKS), read through the (researcher, work) index: the
+# LATERAL makes it one index range scan per record, whatever the planner thinks of the list.
+_RECENT_SQL = """
+SELECT r.id, w.work_id, w.id
+FROM unnest(%s::bigint[]) AS r(id)
+CROSS JOIN LATERAL (
+  SELECT id, work_id FROM works_authorship WHERE researcher_id = r.id
+  ORDER BY work_id DESC LIMIT %s
+) w
 """
+# The institutions on those authorships (the records' own), by the authorship index.
+_INSTITUTIONS_SQL = """
+SELECT a.researcher_id, ai.institution_id
+FROM works_authorshipinstitution ai JOIN works_authorship a ON a.id = ai.authorship_id
+WHERE ai.authorship_id = ANY(%s::bigint[])
+"""
+# Every author of those works (their co-authors).
+_AUTHORS_SQL = (
+    "SELECT work_id, researcher_id FROM works_authorship WHERE work_id = ANY(%s::bigint[])"
+)
+_TOPICS_SQL = "SELECT work_id, topic_id FROM works_worktopic WHERE work_id = ANY(%s::bigint[])"
 
 
 @dataclass(frozen=True)
@@ -167,19 +152,78 @@ def _score(
     return round(min(score, 1.0), 2), reasons
 
 
+@dataclass
+class Evidence:
+    """What one record shows through its newest works: co-authors, institutions, topics."""
+
+    coauthors: set[int]
+    institutions: set[int]
+    topics: set[int]
+
+
+def records_evidence(researcher_ids: list[int]) -> dict[int, Evidence]:
+    """Each record's evidence, read in four index-driven statements for the whole chunk.
+
+    The sets are compared in Python: an earlier single SQL statement compared them per pair
+    over CTEs and, misestimating the CTE's size, hash-joined whole tables for every batch
+    (10–30 s per 2,000 pairs at 200,000 researchers).
+    """
+    evidence = {rid: Evidence(set(), set(), set()) for rid in researcher_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(_RECENT_SQL, [researcher_ids, RECENT_WORKS])
+        recent: dict[int, list[int]] = defaultdict(list)  # work -> the chunk's records on it
+        authorship_ids = []
+        for rid, work_id, authorship_id in cursor.fetchall():
+            recent[work_id].append(rid)
+            authorship_ids.append(authorship_id)
+        if not recent:
+            return evidence
+        cursor.execute(_INSTITUTIONS_SQL, [authorship_ids])
+        for rid, institution_id in cursor.fetchall():
+            evidence[rid].institutions.add(institution_id)
+        work_ids = list(recent)
+        cursor.execute(_AUTHORS_SQL, [work_ids])
+        for work_id, author_id in cursor.fetchall():
+            for rid in recent[work_id]:
+                if author_id != rid:
+                    evidence[rid].coauthors.add(author_id)
+        cursor.execute(_TOPICS_SQL, [work_ids])
+        for work_id, topic_id in cursor.fetchall():
+            for rid in recent[work_id]:
+                evidence[rid].topics.add(topic_id)
+    return evidence
+
+
+def _chunks(pairs: list[tuple[int, int, bool]]) -> Iterator[list[tuple[int, int, bool]]]:
+    """Consecutive pairs (name_pairs gives them block by block, so they share records) in
+    chunks of about CHUNK_RECORDS distinct records."""
+    chunk: list[tuple[int, int, bool]] = []
+    seen: set[int] = set()
+    for pair in pairs:
+        chunk.append(pair)
+        seen.update(pair[:2])
+        if len(seen) >= CHUNK_RECORDS:
+            yield chunk
+            chunk, seen = [], set()
+    if chunk:
+        yield chunk
+
+
 def pairs_evidence(pairs: list[tuple[int, int, bool]]) -> list[Candidate]:
-    """Score name-compatible pairs by shared co-authors, institutions and topics (SQL)."""
+    """Score name-compatible pairs by shared co-authors, institutions and topics."""
     found = []
-    same = {(a, b): s for a, b, s in pairs}
-    for start in range(0, len(pairs), BATCH):
-        batch = pairs[start : start + BATCH]
-        with connection.cursor() as cursor:
-            cursor.execute(_EVIDENCE_SQL, [[p[0] for p in batch], [p[1] for p in batch]])
-            rows = cursor.fetchall()
-        for a, b, coauthors, institutions, topics, coauthored in rows:
-            if coauthored or not (coauthors or institutions or topics):
+    for chunk in _chunks(pairs):
+        evidence = records_evidence(sorted({rid for pair in chunk for rid in pair[:2]}))
+        for a, b, same_name in chunk:
+            ea, eb = evidence[a], evidence[b]
+            if b in ea.coauthors:
+                continue  # two authors of one paper are two people
+            coauthors = len(ea.coauthors & eb.coauthors)
+            institutions = len(ea.institutions & eb.institutions)
+            topics = len(ea.topics & eb.topics)
+            if not (coauthors or institutions or topics):
                 continue
-            score, reasons = _score(same[(a, b)], coauthors, institutions, topics)
+            score, reasons = _score(same_name, coauthors, institutions, topics)
             found.append(Candidate(a, b, score, reasons))
     return found
 
@@ -230,23 +274,36 @@ def candidates_compute(*, researcher_ids: list[int] | None = None) -> CandidateR
     )
 
 
+def candidates_store(found: list[Candidate], *, full_run: bool, started: datetime.datetime) -> None:
+    """Upsert the candidates (a dismissed pair stays dismissed: only score and reasons change);
+    after a full run, open candidates not found again (and not requested) are removed."""
+    # In pair order, so two runs upserting overlapping pairs lock rows in the same order.
+    found = sorted(found, key=lambda c: (c.low, c.high))
+    with transaction.atomic():
+        for start in range(0, len(found), STORE_BATCH):
+            DuplicateCandidate.objects.bulk_create(
+                [
+                    DuplicateCandidate(
+                        low_id=c.low, high_id=c.high, score=c.score, reasons=c.reasons
+                    )
+                    for c in found[start : start + STORE_BATCH]
+                ],
+                update_conflicts=True,
+                unique_fields=["low", "high"],
+                update_fields=["score", "reasons", "computed_at"],
+            )
+        if full_run:
+            DuplicateCandidate.objects.filter(
+                state=CandidateState.OPEN, computed_at__lt=started, requested_at__isnull=True
+            ).delete()
+
+
 def candidates_find(*, researcher_ids: list[int] | None = None) -> CandidateRun:
     """Compute and store candidates; a dismissed pair stays dismissed; on a full run, open
     candidates no longer found are removed."""
     started = timezone.now()
     run = candidates_compute(researcher_ids=researcher_ids)
-    found = run.candidates or []
-    with transaction.atomic():
-        for c in found:
-            DuplicateCandidate.objects.update_or_create(
-                low_id=c.low,
-                high_id=c.high,
-                defaults={"score": c.score, "reasons": c.reasons},
-            )
-        if researcher_ids is None:
-            DuplicateCandidate.objects.filter(
-                state=CandidateState.OPEN, computed_at__lt=started, requested_at__isnull=True
-            ).delete()
+    candidates_store(run.candidates or [], full_run=researcher_ids is None, started=started)
     return run
 
 

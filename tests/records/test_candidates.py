@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from records.models import CandidateState, DuplicateCandidate
 from records.services.candidates import candidates_find, name_pairs
@@ -80,3 +81,32 @@ def test_a_dismissed_pair_stays_dismissed():
     candidates_find()
 
     assert DuplicateCandidate.objects.get().state == CandidateState.DISMISSED
+
+
+@pytest.mark.django_db
+def test_a_run_refreshes_found_pairs_and_a_full_run_drops_the_stale_unrequested_ones():
+    big = ResearcherFactory(display_name="Esther Duflo")
+    small = ResearcherFactory(display_name="E. Duflo")
+    _coauthored(big, small, with_=ResearcherFactory())
+    stale = DuplicateCandidate.objects.create(
+        low=ResearcherFactory(), high=ResearcherFactory(), score=0.5, reasons=["old"]
+    )
+    asked = DuplicateCandidate.objects.create(
+        low=ResearcherFactory(),
+        high=ResearcherFactory(),
+        score=0.5,
+        reasons=["old"],
+        requested_at=timezone.now(),
+    )
+    candidates_find(researcher_ids=[small.pk])  # after an import: nothing else is removed
+    assert DuplicateCandidate.objects.filter(pk=stale.pk).exists()
+    found = DuplicateCandidate.objects.get(low=big, high=small)
+    DuplicateCandidate.objects.filter(pk=found.pk).update(score=0.01, reasons=["stale"])
+
+    candidates_find()
+
+    found.refresh_from_db()
+    assert found.reasons == ["Compatible names (initials or variants)", "1 shared co-author"]
+    assert found.score > 0.01
+    assert not DuplicateCandidate.objects.filter(pk=stale.pk).exists()
+    assert DuplicateCandidate.objects.filter(pk=asked.pk).exists()
