@@ -64,6 +64,17 @@ class Topic(models.Model):
         return self.display_name
 
 
+class OpenAccessStatus(models.TextChoices):
+    """OpenAlex's `open_access.oa_status`: how (and whether) a work can be read for free."""
+
+    DIAMOND = "diamond", "diamond (open journal, no fee)"
+    GOLD = "gold", "gold (open journal)"
+    HYBRID = "hybrid", "hybrid (open in a subscription journal)"
+    BRONZE = "bronze", "bronze (free to read at the publisher)"
+    GREEN = "green", "green (a copy in a repository)"
+    CLOSED = "closed", "closed"
+
+
 class WorkQuerySet(models.QuerySet["Work"]):
     def newest_first(self) -> WorkQuerySet:
         """The profile's order: newest year first, then by title."""
@@ -87,6 +98,15 @@ class Work(models.Model):
     )
     venue = models.CharField(max_length=500, blank=True)  # display name, kept when no Source
     cited_by_count = models.PositiveIntegerField(default=0)
+    # Open access (OpenAlex `open_access`, `best_oa_location`, `locations`): the status, the
+    # best free copy (a PDF when there is one) and every open location. Database defaults,
+    # since the other importers insert works without them.
+    oa_status = models.CharField(
+        max_length=10, choices=OpenAccessStatus.choices, blank=True, db_default=""
+    )
+    oa_url = models.CharField(max_length=2000, blank=True, db_default="")
+    # [{"url", "pdf_url", "source", "version", "license"}], the best first (OA_LOCATIONS_KEPT).
+    oa_locations = models.JSONField(blank=True, db_default=models.Value([], models.JSONField()))
     updated_date = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -107,6 +127,15 @@ class Work(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~models.Q(title=""), name="work_title_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(oa_status__in=["", *OpenAccessStatus.values]),
+                name="work_oa_status_valid",
+            ),
+            # Only web links are stored: the page links them as they are.
+            models.CheckConstraint(
+                condition=models.Q(oa_url="") | models.Q(oa_url__iregex=r"^https?://\S+$"),
+                name="work_oa_url_http",
+            ),
         ]
         indexes = [
             models.Index(fields=["publication_year"], name="work_year_idx"),
@@ -140,6 +169,11 @@ class Work(models.Model):
     @property
     def arxiv_pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def open_access_url(self) -> str:
+        """Where to read it for free: the best open location, else the arXiv PDF."""
+        return self.oa_url or self.arxiv_pdf_url
 
     @property
     def doi_url(self) -> str:

@@ -203,3 +203,13 @@ def test_the_type_filter_reads_the_workers_snapshot_when_there_is_one(client, gr
         if 'GROUP BY "works_work"."work_type"' in q["sql"]
     ]
     assert not grouped
+
+
+def test_an_open_work_links_its_free_copy_in_the_list(client, grace):
+    Work.objects.filter(title="Zeta compilers").update(
+        oa_status="gold", oa_url="https://journal.example/zeta.pdf"
+    )
+    Work.objects.filter(title="Alpha machines").update(arxiv_id="1952.00001")
+    html = client.get(url_of(grace), {"sort": "title"}).content.decode()
+    links = re.findall(r'<a class="open-access" href="([^"]+)"', html)
+    assert links == ["https://arxiv.org/pdf/1952.00001", "https://journal.example/zeta.pdf"]

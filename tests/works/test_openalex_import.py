@@ -76,6 +76,70 @@ def test_it_imports_the_real_samples_with_every_count_matching_the_files(db):
     assert Citation.objects.count() == expected["citations"]
 
 
+def newest_sample_records() -> dict[str, dict]:
+    newest: dict[str, dict] = {}
+    for page in sorted((DEMO / "openalex").glob("works-page-*.json")):
+        for work in json.loads(page.read_text())["results"]:
+            held = newest.get(work["id"])
+            if held is None or work["updated_date"] > held["updated_date"]:
+                newest[work["id"]] = work
+    return newest
+
+
+def test_open_access_of_the_real_samples_is_stored_as_the_files_say(db):
+    report = run(DEMO / "openalex")
+
+    assert report.ok
+    assert not [d for d in report.drops if "open_access" in d.reason or "location" in d.reason]
+    records = newest_sample_records()
+    stored = {
+        f"https://openalex.org/{w.openalex_id}": w
+        for w in Work.objects.filter(openalex_id__isnull=False)
+    }
+    open_urls = 0
+    for key, record in records.items():
+        work, summary = stored[key], record["open_access"]
+        assert work.oa_status == summary["oa_status"]
+        if summary["oa_url"]:
+            open_urls += 1
+            assert work.oa_url == summary["oa_url"]
+        open_places = {
+            place["landing_page_url"] or place["pdf_url"]
+            for place in record["locations"]
+            if place["is_oa"] and (place["landing_page_url"] or place["pdf_url"])
+        }
+        assert {place["url"] for place in work.oa_locations} == open_places
+        if record["best_oa_location"]:
+            best = record["best_oa_location"]
+            assert work.oa_locations[0]["url"] == (best["landing_page_url"] or best["pdf_url"])
+    assert open_urls > 50  # the samples have many open works (115 of 371 at the time)
+    assert Work.objects.filter(oa_status="closed").exclude(oa_url="").count() <= 1
+
+
+def test_a_newer_record_updates_open_access_and_bad_links_are_reported(db, tmp_path):
+    closed = openalex_work(1, open_access={"oa_status": "closed", "oa_url": None})
+    opened = openalex_work(
+        1,
+        updated_date="2025-06-01T00:00:00",
+        open_access={"oa_status": "gold", "oa_url": "https://journal.example/1.pdf"},
+        locations=[{"is_oa": True, "landing_page_url": "javascript:alert(1)"}],
+    )
+    run(write_jsonl(tmp_path / "a.jsonl", [closed]))
+    assert (Work.objects.get().oa_status, Work.objects.get().oa_url) == ("closed", "")
+
+    errors = io.StringIO()
+    report = run(write_jsonl(tmp_path / "b.jsonl", [opened]), error_stream=errors)
+
+    work = Work.objects.get()
+    assert (report.updated, work.oa_status, work.oa_url) == (
+        1,
+        "gold",
+        "https://journal.example/1.pdf",
+    )
+    assert work.oa_locations == []
+    assert "b.jsonl:1: locations[0].landing_page_url: not a web link" in errors.getvalue()
+
+
 def test_it_rebuilds_an_abstract_word_for_word(db, tmp_path):
     first = json.loads((DEMO / "arxiv" / "arxiv-metadata-head.jsonl").read_text().splitlines()[0])
     words = first["abstract"].split()

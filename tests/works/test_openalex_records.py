@@ -273,3 +273,111 @@ def test_an_institution_known_only_by_its_id_is_kept_under_it():
 
     assert parsed.institutions == [InstitutionValues("I9", None, "I9", "", "")]
     assert parsed.authorships[0].institution_ids == ["I9"]
+
+
+# Open access (issue 13): a green work of the real samples has its repository copy.
+GREEN_LOCATION = {
+    "is_oa": True,
+    "landing_page_url": "https://hdl.handle.net/10986/6723",
+    "pdf_url": "https://openknowledge.worldbank.org/bitstreams/2eabb69f/download",
+    "source": {"id": "https://openalex.org/S4306401280", "display_name": "World Bank OKR"},
+    "license": "cc-by",
+    "version": "submittedVersion",
+}
+CLOSED_LOCATION = {
+    "is_oa": False,
+    "landing_page_url": "https://doi.org/10.1596/1813-9450-3630",
+    "pdf_url": None,
+    "source": {"id": "https://openalex.org/S4210231086", "display_name": "WB working papers"},
+}
+
+
+def open_work(**overrides: Any) -> ParsedWork:
+    fields: dict[str, Any] = {
+        "open_access": {
+            "is_oa": True,
+            "oa_status": "green",
+            "oa_url": GREEN_LOCATION["pdf_url"],
+            "any_repository_has_fulltext": True,
+        },
+        "best_oa_location": GREEN_LOCATION,
+        "locations": [CLOSED_LOCATION, GREEN_LOCATION],
+    }
+    return work(**{**fields, **overrides})
+
+
+def test_open_access_gives_the_status_the_best_copy_and_the_open_locations():
+    parsed = open_work()
+    assert (parsed.oa_status, parsed.oa_url) == ("green", GREEN_LOCATION["pdf_url"])
+    assert parsed.oa_locations == [
+        {
+            "url": "https://hdl.handle.net/10986/6723",
+            "pdf_url": GREEN_LOCATION["pdf_url"],
+            "source": "World Bank OKR",
+            "version": "submittedVersion",
+            "license": "cc-by",
+        }
+    ]  # the closed location is not a free copy; the best one is listed once
+    assert parsed.dropped == []
+
+
+def test_a_closed_work_has_no_link_and_a_work_without_oa_fields_has_nothing():
+    closed = work(
+        open_access={"is_oa": False, "oa_status": "closed", "oa_url": None},
+        best_oa_location=None,
+        locations=[CLOSED_LOCATION],
+    )
+    assert (closed.oa_status, closed.oa_url, closed.oa_locations) == ("closed", "", [])
+    assert (work().oa_status, work().oa_url, work().oa_locations) == ("", "", [])
+
+
+def test_without_oa_url_the_best_location_gives_the_link():
+    parsed = open_work(open_access={"is_oa": True, "oa_status": "GREEN"})
+    assert (parsed.oa_status, parsed.oa_url) == ("green", GREEN_LOCATION["pdf_url"])
+    page_only = {**GREEN_LOCATION, "pdf_url": None}
+    parsed = open_work(open_access=None, best_oa_location=page_only, locations=[page_only])
+    assert (parsed.oa_status, parsed.oa_url) == ("", "https://hdl.handle.net/10986/6723")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason", "kept"),
+    [
+        ({"open_access": ["green"]}, "open_access: expected an object, got list", "locations"),
+        (
+            {"open_access": {"oa_status": "platinum", "oa_url": GREEN_LOCATION["pdf_url"]}},
+            "open_access.oa_status: not a known status: 'platinum'",
+            "url",
+        ),
+        (
+            {"open_access": {"oa_status": "green", "oa_url": "javascript:alert(1)"}},
+            "open_access.oa_url: not a web link: 'javascript:alert(1)'",
+            "status",
+        ),
+        (
+            {"open_access": {"oa_status": "green", "oa_url": 7}},
+            "open_access.oa_url: expected a URL, got int",
+            "status",
+        ),
+        (
+            {"best_oa_location": "https://example.org/x.pdf"},
+            "best_oa_location: expected an object, got str",
+            "url",
+        ),
+        (
+            {"locations": [CLOSED_LOCATION, {**GREEN_LOCATION, "pdf_url": "ftp://x/y.pdf"}]},
+            "locations[1].pdf_url: not a web link: 'ftp://x/y.pdf'",
+            "url",
+        ),
+        ({"locations": [3, GREEN_LOCATION]}, "locations[0]: expected an object, got int", "url"),
+    ],
+)
+def test_an_open_access_field_in_a_bad_shape_costs_only_itself(overrides, reason, kept):
+    parsed = open_work(**overrides)
+    assert parsed.dropped == [reason]
+    assert parsed.title == "Work number 1" and parsed.authorships
+    if kept == "url":
+        assert parsed.oa_url == GREEN_LOCATION["pdf_url"]
+    elif kept == "status":
+        assert parsed.oa_status == "green"
+    else:
+        assert parsed.oa_locations and parsed.oa_url == GREEN_LOCATION["pdf_url"]

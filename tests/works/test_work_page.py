@@ -256,3 +256,66 @@ def test_paging_citers_stops_after_the_limit(client, paper, monkeypatch):
     html = client.get(paper.get_absolute_url()).content.decode()
     assert "Paging stops after 1,000 citing works" in html
     assert "cpage=2" not in html
+
+
+@pytest.fixture
+def real_open_work(db, tmp_path):
+    """The first green work of the real OpenAlex samples with two open copies, imported."""
+    import io
+    import json
+
+    from tests.works.importing import DEMO
+    from works.importers.openalex import openalex_import
+
+    page = DEMO / "openalex" / "works-page-biodiversity-finance.json"
+    records = json.loads(page.read_text())["results"]
+    record = next(
+        r
+        for r in records
+        if r["open_access"]["oa_status"] == "green"
+        and sum(1 for place in r["locations"] if place["is_oa"]) >= 2
+    )
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([record]))
+    report = openalex_import(
+        paths=[path], progress=False, enqueue_refresh=False, error_stream=io.StringIO()
+    )
+    assert report.ok
+    return record, Work.objects.get(openalex_id=record["id"].rsplit("/", 1)[1])
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "owner", "moderator"])
+def test_a_real_open_work_links_its_free_copy_and_lists_the_others(client, real_open_work, who):
+    record, work = real_open_work
+    if who != "anonymous":
+        client.force_login(UserFactory(username=who, is_staff=who == "moderator"))
+    html = client.get(work.get_absolute_url()).content.decode()
+    oa_url = record["open_access"]["oa_url"]
+    link = f'<a class="open-access" href="{oa_url.replace("&", "&amp;")}" rel="external">'
+    assert link + "Open access (green)</a>" in html
+    copies = [place for place in record["locations"] if place["is_oa"]]
+    assert f"{len(copies)} free copies: green (a copy in a repository)" in text_of(html)
+    for place in copies:
+        assert (place["pdf_url"] or place["landing_page_url"]).replace("&", "&amp;") in html
+
+
+def test_a_closed_work_says_no_free_copy_is_known_and_an_arxiv_work_links_its_pdf(client, db):
+    closed = WorkFactory(title="Behind a paywall", oa_status="closed")
+    html = client.get(closed.get_absolute_url()).content.decode()
+    assert "No free copy known (OpenAlex: closed access)." in html
+    assert 'class="open-access"' not in html
+    preprint = WorkFactory(title="On arXiv", arxiv_id="2101.00001")
+    html = client.get(preprint.get_absolute_url()).content.decode()
+    assert (
+        '<a class="open-access" href="https://arxiv.org/pdf/2101.00001" rel="external">'
+        "Open access PDF (arXiv)</a>"
+    ) in html
+
+
+def test_the_database_refuses_an_unknown_status_and_a_link_that_is_not_a_web_link(db):
+    from django.db import IntegrityError, transaction
+
+    work = WorkFactory()
+    for change in ({"oa_status": "platinum"}, {"oa_url": "javascript:alert(1)"}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Work.objects.filter(pk=work.pk).update(**change)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import connection
+from psycopg.types.json import Jsonb
 
 from works.importers.names import NameSlot, PaperAuthors, name_only_researchers
 from works.importers.openalex_merged import merged_author_survivors
@@ -40,7 +41,7 @@ STAGING = {
     "stg_work": """k int, openalex_id text, doi text, arxiv_id text, work_type text,
         publication_year int, publication_date date, title text, abstract text, language text,
         source_oa text, venue text, cited_by_count int, updated_date timestamptz,
-        work_id bigint, state char(1)""",
+        oa_status text, oa_url text, oa_locations jsonb, work_id bigint, state char(1)""",
     "stg_author": """openalex_id text, orcid text, display_name text, slug text,
         researcher_id bigint""",
     "stg_institution": """openalex_id text, ror_id text, display_name text, country_code text,
@@ -232,7 +233,8 @@ def _stage_works(batch: WorkBatch) -> None:
         batch.cursor,
         "stg_work",
         """k, openalex_id, doi, arxiv_id, work_type, publication_year, publication_date,
-           title, abstract, language, source_oa, venue, cited_by_count, updated_date""",
+           title, abstract, language, source_oa, venue, cited_by_count, updated_date,
+           oa_status, oa_url, oa_locations""",
         (
             (
                 k,
@@ -249,6 +251,9 @@ def _stage_works(batch: WorkBatch) -> None:
                 w.venue,
                 w.cited_by_count,
                 w.updated_date,
+                w.oa_status,
+                w.oa_url,
+                Jsonb(w.oa_locations),
             )
             for k, w in enumerate(batch.works)
         ),
@@ -437,7 +442,8 @@ def _write_works(batch: WorkBatch) -> None:
                 publication_year = s.publication_year, publication_date = s.publication_date,
                 title = s.title, abstract = s.abstract, language = s.language,
                 source_id = src.id, venue = s.venue, cited_by_count = s.cited_by_count,
-                updated_date = s.updated_date, updated_at = now()
+                updated_date = s.updated_date, oa_status = s.oa_status, oa_url = s.oa_url,
+                oa_locations = s.oa_locations, updated_at = now()
             FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
             WHERE w.id = s.work_id AND s.state = 'u'
             """
@@ -448,10 +454,12 @@ def _write_works(batch: WorkBatch) -> None:
             INSERT INTO works_work
                 (id, openalex_id, doi, arxiv_id, work_type, publication_year,
                  publication_date, title, abstract, language, source_id, venue,
-                 cited_by_count, updated_date, created_at, updated_at)
+                 cited_by_count, updated_date, oa_status, oa_url, oa_locations, created_at,
+                 updated_at)
             SELECT s.work_id, s.openalex_id, s.doi, s.arxiv_id, s.work_type,
                    s.publication_year, s.publication_date, s.title, s.abstract, s.language,
-                   src.id, s.venue, s.cited_by_count, s.updated_date, now(), now()
+                   src.id, s.venue, s.cited_by_count, s.updated_date, s.oa_status, s.oa_url,
+                   s.oa_locations, now(), now()
             FROM stg_work s LEFT JOIN works_source src ON src.openalex_id = s.source_oa
             WHERE s.state = 'n'
             """

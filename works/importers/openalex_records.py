@@ -18,10 +18,12 @@ the record lands with everything else it carries. A work without a usable title 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -49,6 +51,10 @@ from works.importers.fields import (
 
 CONCEPT_MIN_SCORE = 0.3
 UNTITLED = "Untitled work"
+WHITESPACE = re.compile(r"\s")
+OA_STATUSES = frozenset({"diamond", "gold", "hybrid", "bronze", "green", "closed"})
+OA_LOCATIONS_KEPT = 10  # open copies stored per work (a few have dozens of mirrors)
+URL_MAX_LENGTH = 2000
 
 # Parsed entity values are NamedTuples: named for the code that reads them, and still plain
 # tuples in the order of their staging-table columns, so COPY writes them as they are.
@@ -121,6 +127,9 @@ class ParsedWork:
     cited_by_count: int
     updated_date: datetime | None
     source: SourceValues | None
+    oa_status: str = ""  # OpenAlex's oa_status (OA_STATUSES), "" when not given
+    oa_url: str = ""  # the best free copy, "" when none
+    oa_locations: list[dict[str, str]] = field(default_factory=list)  # open copies, best first
     authorships: list[ParsedAuthorship] = field(default_factory=list)
     institutions: list[InstitutionValues] = field(default_factory=list)
     topics: list[ScoredTopic] = field(default_factory=list)
@@ -358,6 +367,85 @@ def _work_arxiv_id(
     return arxiv_id
 
 
+def web_url(value: Any, *, key: str) -> str:
+    """An http(s) link as given, "" when absent; anything else (another scheme, spaces, not a
+    string) is bad input: the page links it as it is."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"{key}: expected a URL, got {type(value).__name__}")
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ in the host
+        parts = None
+    if (
+        parts is None
+        or len(url) > URL_MAX_LENGTH
+        or WHITESPACE.search(url)
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+    ):
+        raise RecordError(f"{key}: not a web link: {url[:80]!r}")
+    return url
+
+
+def oa_location(value: Any, *, key: str) -> dict[str, str] | None:
+    """An open location as stored (url, pdf_url, source, version, license); None when the
+    location is not open or has no usable link. A link in a bad shape is bad input."""
+    if not isinstance(value, dict):
+        raise RecordError(f"{key}: expected an object, got {type(value).__name__}")
+    if value.get("is_oa") is not True:
+        return None
+    url = web_url(value.get("landing_page_url"), key=f"{key}.landing_page_url")
+    pdf_url = web_url(value.get("pdf_url"), key=f"{key}.pdf_url")
+    if not url and not pdf_url:
+        return None
+    source = value.get("source")
+    version = value.get("version")
+    license_ = value.get("license")
+    return {
+        "url": url or pdf_url,
+        "pdf_url": pdf_url,
+        "source": _name_of(source) if isinstance(source, dict) else "",
+        "version": one_line(version, 50),
+        "license": one_line(license_, 50),
+    }
+
+
+def _open_access(
+    record: dict[str, Any], locations: list[Any], work: ParsedWork, dropped: DroppedFields
+) -> None:
+    """The work's open-access status, its best free copy and its open locations.
+
+    The URL is OpenAlex's `open_access.oa_url`, else the best location's PDF or page, else the
+    first open location's. Each part is read on its own: one in a bad shape is dropped.
+    """
+    keep = dropped.keep
+    summary = keep(lambda: get_dict(record, "open_access"), None) or {}
+    status = summary.get("oa_status")
+    if isinstance(status, str) and status.strip().lower() in OA_STATUSES:
+        work.oa_status = status.strip().lower()
+    elif status not in (None, ""):
+        shown = repr(status[:40]) if isinstance(status, str) else f"got {type(status).__name__}"
+        dropped.drop(f"open_access.oa_status: not a known status: {shown}")
+    url = keep(lambda: web_url(summary.get("oa_url"), key="open_access.oa_url"), "")
+    best_raw = keep(lambda: get_dict(record, "best_oa_location"), None)
+    best = keep(lambda: oa_location(best_raw, key="best_oa_location"), None) if best_raw else None
+    found: dict[str, dict[str, str]] = {}  # by link: the best location first
+    if best is not None:
+        found[best["url"]] = best
+    for index, raw in enumerate(locations):
+        place = keep(partial(oa_location, raw, key=f"locations[{index}]"), None)
+        if place is not None:
+            found.setdefault(place["url"], place)
+    work.oa_locations = list(found.values())[:OA_LOCATIONS_KEPT]
+    if not url and work.oa_locations:
+        first = work.oa_locations[0]
+        url = first["pdf_url"] or first["url"]
+    work.oa_url = url
+
+
 def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
     openalex_id = openalex_short_id(record.get("id"), key="id", prefix="W")
     dropped = DroppedFields()
@@ -399,6 +487,7 @@ def parse_work(path: str, line: int, record: dict[str, Any]) -> ParsedWork:
         source=source,
         dropped=dropped.reasons,
     )
+    _open_access(record, locations, work, dropped)
     _parse_authorships(work, keep(lambda: get_list(record, "authorships"), []), dropped)
 
     topics = [t for t in map(embedded_topic, keep(lambda: get_list(record, "topics"), [])) if t]
