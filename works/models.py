@@ -149,7 +149,13 @@ class Work(models.Model):
             models.Index(
                 models.F("cited_by_count").desc(), models.F("id").desc(), name="work_most_cited"
             ),
-            GinIndex(fields=["search_document"], name="work_search_document"),
+            # The site search: the words, and year and type beside them (btree_gin), so a
+            # year range or a type is applied inside the index and only the works that match
+            # all of it are read from the table (works.search).
+            GinIndex(
+                fields=["search_document", "publication_year", "work_type"],
+                name="work_search_year_type",
+            ),
             # The home page's "recently added".
             models.Index(models.F("created_at").desc(), "id", name="work_created_idx"),
         ]

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
 from profiles.models import Institution, Researcher
@@ -162,23 +162,22 @@ def work_search(
         empty = SearchResults[Work](query=query, hits=[], total=0, number=number, terms=terms)
         return WorkSearch(empty, WorkFacets(), filters, stop_words_only=bool(terms))
     matches = work_matches(query, filters)
-    total = matches[: COUNT_CAP + 1].count()
-    ranked = total <= RANK_LIMIT
     start = (number - 1) * PAGE_SIZE
+    found = _read_matches_once(matches, query, start=start, facets=facets)
+    total = found.total
+    page_ids = found.page_ids
+    if total > COUNT_CAP and start < total:
+        # Dense matches: only the first COUNT_CAP + 1 were read, so the most cited of all come
+        # from walking the index work_most_cited, which finds a page of them at once.
+        page_ids = list(
+            matches.order_by("-cited_by_count", "-pk").values_list("pk", flat=True)[
+                start : start + PAGE_SIZE
+            ]
+        )
     hits: list[Work] = []
-    if total and start < total:
-        ordered: QuerySet[Work]
-        if ranked:
-            rank = SearchRank(F("search_document"), tsquery(query))
-            ordered = matches.alias(rank=rank).order_by("-rank", "-cited_by_count", "-pk")
-        elif total > COUNT_CAP:
-            # Dense matches: walking the index work_most_cited finds a page of them at once.
-            ordered = matches.order_by("-cited_by_count", "-pk")
-        else:
-            # A few thousand matches, maybe sparse among the most cited (a filter): sort them
-            # (`+ 0` keeps the planner off that index, where it would walk far to find 20).
-            ordered = matches.order_by((F("cited_by_count") + 0).desc(), "-pk")
-        hits = list(with_first_authors(ordered)[start : start + PAGE_SIZE])
+    if page_ids:
+        by_id = {work.pk: work for work in with_first_authors(Work.objects.filter(pk__in=page_ids))}
+        hits = [by_id[pk] for pk in page_ids if pk in by_id]
     results = SearchResults(
         query=query,
         hits=hits,
@@ -187,57 +186,115 @@ def work_search(
         total_capped=total > COUNT_CAP,
         terms=terms,
     )
-    counted = work_facets(matches, total=total) if total and facets else WorkFacets()
-    return WorkSearch(results, counted, filters, ranked=ranked)
+    return WorkSearch(results, found.facets, filters, ranked=total <= RANK_LIMIT)
 
 
+# The matches are read once (`m`: each one's id, year, type and citations, up to COUNT_CAP + 1
+# of them, in the scan's order), and the count, the page and the facets all come from that
+# read: every match sits in its own heap block, so each pass over them costs as much as the
+# count. {matches} is Django's compiled query for them; the page is
+# - ranked (total <= RANK_LIMIT): by ts_rank, whose documents are fetched again for those few
+#   rows only (just read, so in the buffer cache), then most cited;
+# - most cited first (up to COUNT_CAP): sorted from `m` itself;
+# - past COUNT_CAP: not here (the caller walks the most-cited index; `m` holds a sample).
+# Each branch is gated by a one-time filter on the count, so only one runs.
+MATCHES_ONCE_SQL = """
+WITH m AS MATERIALIZED ({matches}),
+n AS (SELECT count(*) AS total FROM m){sample}
+(SELECT 'total', NULL, NULL, total FROM n)
+UNION ALL
+(SELECT 'page', ranked.id::text, NULL, row_number() OVER (ORDER BY ranked.ordinal)
+ FROM (SELECT m.id, row_number() OVER (
+           ORDER BY ts_rank(w.search_document, websearch_to_tsquery(%s::regconfig, %s)) DESC,
+                    m.cited_by_count DESC, m.id DESC) AS ordinal
+       FROM m JOIN works_work w ON w.id = m.id
+       WHERE (SELECT total FROM n) <= {rank_limit}) ranked
+ WHERE ranked.ordinal > %s AND ranked.ordinal <= %s)
+UNION ALL
+(SELECT 'page', m.id::text, NULL, row_number() OVER (ORDER BY m.cited_by_count DESC, m.id DESC)
+ FROM m WHERE (SELECT total FROM n) BETWEEN {rank_limit} + 1 AND {count_cap}
+ ORDER BY m.cited_by_count DESC, m.id DESC OFFSET %s LIMIT %s)
+{facets}
+"""
+
+# Facet counts among the first FACET_SAMPLE matches read: years and types straight from `m`,
+# topics and institutions through their tables.
 FACETS_SQL = """
-WITH m AS MATERIALIZED ({sample})
-(SELECT 'year', publication_year::text, publication_year::text, count(*) FROM m
+UNION ALL
+(SELECT 'year', publication_year::text, publication_year::text, count(*) FROM sample
  WHERE publication_year IS NOT NULL GROUP BY publication_year
  ORDER BY publication_year DESC LIMIT 50)
 UNION ALL
-(SELECT 'type', work_type, work_type, count(*) FROM m GROUP BY work_type
+(SELECT 'type', work_type, work_type, count(*) FROM sample GROUP BY work_type
  ORDER BY count(*) DESC, work_type LIMIT {values})
 UNION ALL
-(SELECT 'topic', t.id::text, t.display_name, count(*) FROM m
- JOIN works_worktopic wt ON wt.work_id = m.id JOIN works_topic t ON t.id = wt.topic_id
+(SELECT 'topic', t.id::text, t.display_name, count(*) FROM sample
+ JOIN works_worktopic wt ON wt.work_id = sample.id JOIN works_topic t ON t.id = wt.topic_id
  GROUP BY t.id ORDER BY count(*) DESC, t.display_name LIMIT {values})
 UNION ALL
-(SELECT 'institution', i.id::text, i.display_name, count(DISTINCT m.id) FROM m
- JOIN works_authorship a ON a.work_id = m.id
+(SELECT 'institution', i.id::text, i.display_name, count(DISTINCT sample.id) FROM sample
+ JOIN works_authorship a ON a.work_id = sample.id
  JOIN works_authorshipinstitution ai ON ai.authorship_id = a.id
  JOIN profiles_institution i ON i.id = ai.institution_id
- GROUP BY i.id ORDER BY count(DISTINCT m.id) DESC, i.display_name LIMIT {values})
+ GROUP BY i.id ORDER BY count(DISTINCT sample.id) DESC, i.display_name LIMIT {values})
 """
+SAMPLE_CTE = ",\nsample AS MATERIALIZED (SELECT * FROM m LIMIT {size})"
 
 
-def work_facets(matches: QuerySet[Work], *, total: int) -> WorkFacets:
-    """Years, types, topics and institutions of the matches, with counts: one query.
+@dataclass(frozen=True)
+class MatchesRead:
+    total: int  # up to COUNT_CAP + 1
+    page_ids: list[int]  # the page, in order; empty past COUNT_CAP (see MATCHES_ONCE_SQL)
+    facets: WorkFacets
 
-    Counted among the first FACET_SAMPLE matches (in the table's order) when there are more:
-    `total` is how many match (up to COUNT_CAP).
-    """
-    sample_sql, params = (
-        matches.order_by().values("id", "publication_year", "work_type")[:FACET_SAMPLE]
-    ).query.sql_with_params()
+
+def _read_matches_once(
+    matches: QuerySet[Work], query: str, *, start: int, facets: bool
+) -> MatchesRead:
+    """The count, the page's ids and (with `facets`) the facet counts, in one query."""
+    matches_sql, matches_params = (
+        matches.order_by()
+        .values("id", "publication_year", "work_type", "cited_by_count")[: COUNT_CAP + 1]
+        .query.sql_with_params()
+    )
+    sql = MATCHES_ONCE_SQL.format(
+        matches=matches_sql,
+        rank_limit=RANK_LIMIT,
+        count_cap=COUNT_CAP,
+        sample=SAMPLE_CTE.format(size=min(FACET_SAMPLE, COUNT_CAP + 1)) if facets else "",
+        facets=FACETS_SQL.format(values=FACET_VALUES) if facets else "",
+    )
+    params = [*matches_params, CONFIG, query, start, start + PAGE_SIZE, start, PAGE_SIZE]
+    sample_size = min(FACET_SAMPLE, COUNT_CAP + 1)  # `m` holds COUNT_CAP + 1 at most
+    total = 0
+    pages: list[tuple[int, int]] = []
     by_kind: dict[str, list[FacetValue]] = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        # The planner's cost for the joins reaches the JIT threshold; compiling costs ~60 ms
-        # and saves nothing on a few thousand rows.
+        # The planner's cost for the facets' joins reaches the JIT threshold; compiling costs
+        # ~60 ms and saves nothing on a few thousand rows.
         cursor.execute("SET LOCAL jit = off")
         # The SQL is composed from this module's constants and Django's own compiled query.
-        cursor.execute(FACETS_SQL.format(sample=sample_sql, values=FACET_VALUES), params)
+        cursor.execute(sql, params)
         for kind, value, label, count in cursor.fetchall():
-            by_kind.setdefault(kind, []).append(FacetValue(value, label, count))
-    return WorkFacets(
-        years=by_kind.get("year", []),
-        types=by_kind.get("type", []),
-        topics=by_kind.get("topic", []),
-        institutions=by_kind.get("institution", []),
-        sampled=total > FACET_SAMPLE,
-        sample_size=FACET_SAMPLE,
+            if kind == "total":
+                total = count
+            elif kind == "page":
+                pages.append((count, int(value)))
+            else:
+                by_kind.setdefault(kind, []).append(FacetValue(value, label, count))
+    counted = (
+        WorkFacets(
+            years=by_kind.get("year", []),
+            types=by_kind.get("type", []),
+            topics=by_kind.get("topic", []),
+            institutions=by_kind.get("institution", []),
+            sampled=total > sample_size,
+            sample_size=sample_size,
+        )
+        if facets and total
+        else WorkFacets()
     )
+    return MatchesRead(total=total, page_ids=[pk for _, pk in sorted(pages)], facets=counted)
 
 
 def _name_search[M: models.Model](

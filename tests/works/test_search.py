@@ -279,3 +279,57 @@ def test_past_the_count_cap_the_most_cited_come_first_too(monkeypatch):
     found = work_search("protein")
     assert found.results.total_capped and not found.ranked
     assert titles(found) == [f"Protein folding {c}" for c in (50, 7, 5, 1, 0)]
+
+
+def reference_order(query: str, filters: WorkFilters, *, ranked: bool) -> list[str]:
+    """Every match in the order the page must show, computed separately with the ORM."""
+    from django.contrib.postgres.search import SearchRank
+    from django.db.models import F
+
+    matches = search.work_matches(query, filters)
+    if ranked:
+        rank = SearchRank(F("search_document"), search.tsquery(query))
+        matches = matches.alias(rank=rank).order_by("-rank", "-cited_by_count", "-pk")
+    else:
+        matches = matches.order_by("-cited_by_count", "-pk")
+    return list(matches.values_list("title", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("rank_limit", "count_cap"),
+    [(1_000, 1_000), (10, 1_000), (10, 20)],
+    ids=["ranked", "most cited", "past the cap"],
+)
+@pytest.mark.parametrize(
+    "filters", [WorkFilters(), WorkFilters(year_from=2001, year_to=2003, work_type="article")]
+)
+def test_every_page_holds_the_matches_in_order_whatever_the_path(
+    monkeypatch, rank_limit, count_cap, filters
+):
+    """The count, the page and the facets come from one read of the matches: each page is
+    the slice of one complete order (rank, then citations), in every regime."""
+    monkeypatch.setattr(search, "RANK_LIMIT", rank_limit)
+    monkeypatch.setattr(search, "COUNT_CAP", count_cap)
+    for i in range(47):
+        abstract = "graph network" if i % 3 else ""
+        WorkFactory(
+            title=f"Graph {'network ' * (i % 4)}study {i}",
+            abstract=abstract,
+            cited_by_count=(i * 7) % 11,
+            publication_year=2000 + i % 5,
+            work_type="article" if i % 4 else "preprint",
+        )
+    expected = reference_order("graph network", filters, ranked=rank_limit >= count_cap)
+    assert len(expected) > 20  # more than one page
+    shown: list[str] = []
+    for number in (1, 2, 3):
+        found = work_search("graph network", filters=filters, number=number)
+        shown += titles(found)
+        assert found.results.total == min(len(expected), count_cap)
+    assert shown == expected[: len(shown)]
+    # Past the cap a page is served while it starts within the COUNT_CAP + 1 matches counted.
+    counted = min(len(expected), count_cap + 1)
+    starts = [start for start in (0, 20, 40) if start < counted]
+    assert len(shown) == sum(min(20, len(expected) - start) for start in starts)
+    years = counts(work_search("graph network", filters=filters).facets.years)
+    assert sum(years.values()) == min(len(expected), search.FACET_SAMPLE, count_cap + 1)
