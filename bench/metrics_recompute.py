@@ -4,11 +4,12 @@
         --database-url postgres://root@127.0.0.1:5432/bzpeer_bench
 
 The shared 1 M-work corpus is read-only, so everything happens in one transaction that is
-rolled back: the metric columns are added when the corpus predates them (issue 13's
-migration), then every id-range batch of the nightly run is recomputed in turn by the same
-service a worker runs (`profiles.services.trust`'s set-based statement: trust inputs, points,
-citations, h-index, i10-index, works and citations per year), in this one process — what one
-solo worker does, without the broker. Prints the total and the per-batch rates.
+rolled back: columns newer than the corpus are added as plain columns
+(`bench.work_page.missing_columns`), then every id-range batch of the nightly run is
+recomputed in turn by the same service a worker runs (`profiles.services.trust`'s set-based
+statement: trust inputs, points, citations, h-index, i10-index, works and citations per year,
+the profile's lists), in this one process — what one solo worker does, without the broker.
+Prints the total and the per-batch rates.
 """
 
 from __future__ import annotations
@@ -21,15 +22,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-COLUMNS = (
-    "ALTER TABLE profiles_trustsnapshot"
-    " ADD COLUMN IF NOT EXISTS citations_total integer NOT NULL DEFAULT 0,"
-    " ADD COLUMN IF NOT EXISTS h_index integer NOT NULL DEFAULT 0,"
-    " ADD COLUMN IF NOT EXISTS i10_index integer NOT NULL DEFAULT 0,"
-    " ADD COLUMN IF NOT EXISTS per_year jsonb NOT NULL DEFAULT '[]',"
-    " ADD COLUMN IF NOT EXISTS work_types jsonb NOT NULL DEFAULT '[]'"
-)
 
 
 def main() -> None:
@@ -54,9 +46,13 @@ def main() -> None:
 
     size = args.batch_size or settings.BZPEER_TRUST_BATCH_SIZE
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    from bench.work_page import missing_columns
+
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(COLUMNS)
+            for sql in missing_columns(connection):  # columns newer than the corpus
+                print(f"for this run only: {sql}")
+                cursor.execute(sql)
         bounds = trust_batches(batch_size=size)
         rates: list[float] = []
         slowest = (0.0, 0, 0)

@@ -156,6 +156,15 @@ class Work(models.Model):
                 fields=["search_document", "publication_year", "work_type"],
                 name="work_search_year_type",
             ),
+            # A work's figures beside its id, read index-only by the nightly metrics (each
+            # researcher's works joined to their citations, dates and types; the co-author
+            # pairs' latest shared work) instead of a scan of the whole table per batch
+            # (profiles.services.trust), and by the work page's citers.
+            models.Index(
+                fields=["id"],
+                include=["cited_by_count", "publication_year", "publication_date", "work_type"],
+                name="work_id_figures",
+            ),
             # The home page's "recently added".
             models.Index(models.F("created_at").desc(), "id", name="work_created_idx"),
         ]

@@ -103,7 +103,12 @@ UPDATED_COLUMNS = ", ".join(
 )
 TOP_TOPICS = 3  # kept with each snapshot, for search results
 
-# {researchers} is a WHERE condition on profiles_researcher r (an id range or an id array).
+# {researchers} is a WHERE condition on profiles_researcher r (an id range or an id array), and
+# {authored} the same condition on works_authorship a's researcher_id: each part reads the
+# batch's authorships through the (researcher, work) index with a condition the planner can
+# estimate. Joined to the CTE `r` instead, a batch of 5,000 was estimated at ten times its
+# ~100,000 authorships, and every batch hashed whole tables (works, work topics, all 3.5 M
+# authorships for the co-author pairs: bench/metrics_recompute.py, docs/benchmarks.md).
 RECOMPUTE_SQL = f"""
 WITH r AS (
     SELECT r.id, r.data_version, r.verification_level, r.claim_status,
@@ -112,7 +117,7 @@ WITH r AS (
 ),
 works AS (
     SELECT a.researcher_id, count(*) AS n
-    FROM works_authorship a JOIN r ON r.id = a.researcher_id GROUP BY a.researcher_id
+    FROM works_authorship a WHERE {{authored}} GROUP BY a.researcher_id
 ),
 followers AS (
     SELECT f.researcher_id, count(*) AS n
@@ -120,8 +125,8 @@ followers AS (
 ),
 topic_works AS (
     SELECT a.researcher_id, wt.topic_id, count(*) AS n
-    FROM works_authorship a JOIN r ON r.id = a.researcher_id
-    JOIN works_worktopic wt ON wt.work_id = a.work_id
+    FROM works_authorship a JOIN works_worktopic wt ON wt.work_id = a.work_id
+    WHERE {{authored}}
     GROUP BY a.researcher_id, wt.topic_id
 ),
 topics AS (SELECT researcher_id, count(*) AS n FROM topic_works GROUP BY researcher_id),
@@ -145,7 +150,7 @@ top_topics AS (
 -- which includes works not imported). Counting its citers in BZPEER too would read the
 -- citation table for every work of the batch: 6 times the cost of the rest (bench/metrics).
 my_works AS (
-    SELECT a.researcher_id, a.work_id FROM works_authorship a JOIN r ON r.id = a.researcher_id
+    SELECT a.researcher_id, a.work_id FROM works_authorship a WHERE {{authored}}
 ),
 ranked_citations AS (
     SELECT m.researcher_id, w.publication_year AS year, w.cited_by_count AS cites, w.work_type,
@@ -190,7 +195,9 @@ types AS (
     GROUP BY researcher_id
 ),
 pairs AS ({
-    close_collaborator_pairs_sql(within="r", min_shared="%(min_shared)s", last_shared=True)
+    close_collaborator_pairs_sql(
+        researchers="{mine}", min_shared="%(min_shared)s", last_shared=True
+    )
 }),
 close AS (SELECT researcher_id, count(*) AS n FROM pairs GROUP BY researcher_id),
 -- The closest, as the profile lists them: most shared works, then the latest shared work.
@@ -265,12 +272,20 @@ ON CONFLICT (researcher_id) DO UPDATE SET
 
 
 def _execute(condition: str, params: dict[str, Any]) -> int:
-    """Recompute the researchers matching `condition`; returns how many snapshots were written."""
+    """Recompute the researchers whose id matches `condition` (SQL with `{id}` where the id
+    column goes); returns how many snapshots were written."""
     length = settings.BZPEER_TRUST_HISTORY_LENGTH
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TRUST_LOCK_KEY])
+        # The statement is big enough to pass the JIT thresholds: compiling it cost ~7 s of a
+        # 23 s batch (bench/metrics_recompute.py) and saves nothing on index lookups.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
-            RECOMPUTE_SQL.format(researchers=condition),
+            RECOMPUTE_SQL.format(
+                researchers=condition.format(id="r.id"),
+                authored=condition.format(id="a.researcher_id"),
+                mine=condition.format(id="mine.researcher_id"),
+            ),
             {
                 **params,
                 "min_shared": settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS,
@@ -291,13 +306,13 @@ def trust_recompute(*, researcher_ids: list[int]) -> int:
     if not researcher_ids:
         return 0
     with transaction.atomic():
-        return _execute("r.id = ANY(%(ids)s)", {"ids": list(researcher_ids)})
+        return _execute("{id} = ANY(%(ids)s)", {"ids": list(researcher_ids)})
 
 
 def trust_recompute_range(*, first_id: int, last_id: int) -> int:
     """Recompute every researcher with first_id <= id <= last_id (idempotent)."""
     with transaction.atomic():
-        return _execute("r.id BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id})
+        return _execute("{id} BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id})
 
 
 @dataclass(frozen=True)
@@ -344,7 +359,7 @@ def trust_run_batch(*, run_id: int, first_id: int, last_id: int) -> bool:
         if not created:
             return False
         written = _execute(
-            "r.id BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id}
+            "{id} BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id}
         )
         batch.researchers = written
         batch.duration_ms = round((time.perf_counter() - started) * 1000)

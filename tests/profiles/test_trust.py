@@ -355,3 +355,44 @@ def test_the_first_page_of_works_is_the_stored_one_while_current(db, settings):
     assert "A brand new paper" not in profile(Client(), me).content.decode()  # not changed yet
     researchers_changed(researcher_ids=[me.pk], reason="import")
     assert "A brand new paper" in profile(Client(), me).content.decode()
+
+
+def test_a_batch_by_id_range_stores_what_recomputing_by_ids_stores(db, settings):
+    """The batch's authorships are read by a condition on the researcher id (range or ids);
+    co-authors outside the batch still count, and nobody outside it is written."""
+    from profiles.services.trust import trust_recompute_range
+    from tests.factories import AuthorshipFactory, TopicFactory, WorkFactory, WorkTopicFactory
+
+    settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS = 2
+    people = [ResearcherFactory() for _ in range(4)]
+    outsider = ResearcherFactory()  # after the batch's range, a co-author on every work
+    topic = TopicFactory()
+    for i in range(5):
+        work = WorkFactory(cited_by_count=10 * i, publication_year=2010 + i % 2)
+        WorkTopicFactory(work=work, topic=topic)
+        for position, person in enumerate([*people[: 1 + i % 4], outsider]):
+            AuthorshipFactory(work=work, researcher=person, position=position)
+    first, last = people[0].pk, people[-1].pk
+    fields = [
+        "works_count", "topics_count", "close_collaborators_count", "citations_total",
+        "h_index", "i10_index", "per_year", "work_types", "top_topics", "score",
+    ]  # fmt: skip
+
+    def stored() -> list[tuple]:
+        return list(
+            TrustSnapshot.objects.filter(researcher_id__in=[p.pk for p in people])
+            .order_by("researcher_id")
+            .values_list(*fields)
+        )
+
+    assert trust_recompute_range(first_id=first, last_id=last) == 4
+    by_range = stored()
+    assert not TrustSnapshot.objects.filter(researcher=outsider).exists()
+    TrustSnapshot.objects.all().delete()
+    trust_recompute(researcher_ids=[p.pk for p in people])
+    assert stored() == by_range
+    first_person = dict(zip(fields, by_range[0], strict=True))
+    # On all 5 works, with the outsider on 5, people[1] on 3, people[2] on 2, people[3] on 1.
+    assert first_person["works_count"] == 5
+    assert first_person["close_collaborators_count"] == 3
+    assert (first_person["citations_total"], first_person["h_index"]) == (100, 4)
