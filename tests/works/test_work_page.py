@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from profiles.models import Researcher
@@ -237,7 +238,9 @@ def test_it_runs_a_constant_number_of_queries(client, db, django_assert_num_quer
         response = client.get(big.get_absolute_url())
     assert response.status_code == 200
     assert "300 works in BZPEER cite this one." in text_of(response.content.decode())
-    assert len(small_queries) <= 8  # 7 + the cite panel's authors (openweb, issue 14)
+    # The work (with its counts and topics), the authors and their institutions, references,
+    # one page of citers, and the cite panel's authors (openweb, issue 14).
+    assert len(small_queries) == 6
 
 
 def test_citers_past_the_cap_are_counted_as_more_than_it(client, db, monkeypatch):
@@ -248,6 +251,31 @@ def test_citers_past_the_cap_are_counted_as_more_than_it(client, db, monkeypatch
     monkeypatch.setattr(work_views, "COUNT_CAP", 2)
     text = text_of(client.get(work.get_absolute_url()).content.decode())
     assert "More than 2 works in BZPEER cite this one." in text
+
+
+@pytest.mark.parametrize("cap", [1_000, 5], ids=["ids sorted", "index walked"])
+@pytest.mark.parametrize("order", ["newest", "most-cited"])
+def test_citing_pages_follow_one_order_whether_citers_are_few_or_many(db, monkeypatch, cap, order):
+    """Few citers are sorted by id, many found by walking the order's index: same pages."""
+    monkeypatch.setattr(work_selectors, "COUNT_CAP", cap)
+    monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 4)
+    work = WorkFactory(title="Cited")
+    for i in range(11):
+        year = None if i == 5 else 2000 + i % 3
+        cites(WorkFactory(title=f"Citer {i}", publication_year=year, cited_by_count=i % 4), work)
+    WorkFactory(title="Not a citer", publication_year=2010, cited_by_count=99)
+    citers = Work.objects.filter(references__cited=work)
+    if order == "newest":
+        expected = citers.order_by(F("publication_year").desc(nulls_last=True), F("id").desc())
+    else:
+        expected = citers.order_by(F("cited_by_count").desc(), F("id").desc())
+    loaded = work_selectors.work_queryset().get(pk=work.pk)
+    shown: list[str] = []
+    for number in (1, 2, 3):
+        page = work_selectors.work_citing_page(loaded, order=order, number=number)
+        shown += [w.title for w in page.works]
+        assert page.has_next == (number < 3)
+    assert shown == [w.title for w in expected]
 
 
 def test_paging_citers_stops_after_the_limit(client, paper, monkeypatch):
