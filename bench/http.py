@@ -354,9 +354,15 @@ def main() -> None:
         targets = [(title, path, "") for title, path in pages.items()]
         if cookie:
             targets.insert(1, ("seed profile, signed in", pages["seed profile"], cookie))
+        broken = []
         for name, base in bases.items():
             for title, path, with_cookie in targets:
-                print(f"{name:8} {status_of(base + path, with_cookie)} {title}: {path}")
+                status = status_of(base + path, with_cookie)
+                print(f"{name:8} {status} {title}: {path}")
+                if status >= 500:
+                    broken.append(f"{name} {title}")
+        if broken:  # measuring error pages says nothing (e.g. a database missing a migration)
+            raise SystemExit(f"not measured, these pages fail: {', '.join(broken)}")
         run = dict(seconds=args.seconds, threads=args.threads, connections=args.connections)
         # Warm each worker's connections, template cache and the page cache.
         for base in bases.values():
