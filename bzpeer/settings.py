@@ -393,6 +393,12 @@ BZPEER_OUTBOX_RETRY_AFTER = int(os.environ.get("BZPEER_OUTBOX_RETRY_AFTER", "10"
 BZPEER_REFRESH_OVERDUE_AFTER = int(os.environ.get("BZPEER_REFRESH_OVERDUE_AFTER", "60"))
 BZPEER_SLICE_DEADLINE = int(os.environ.get("BZPEER_SLICE_DEADLINE", "30"))
 BZPEER_SWEEP_EVERY = float(os.environ.get("BZPEER_SWEEP_EVERY", "15"))
+# Import runs (issue 12): a file whose worker has not written its progress for this long is
+# handed to another worker (at most BZPEER_IMPORT_MAX_ATTEMPTS times). A worker writes every
+# few seconds between batches; waiting for the import lock while other workers write their
+# batches counts as silence, so keep this well above N workers × one batch.
+BZPEER_IMPORT_STALE_AFTER = int(os.environ.get("BZPEER_IMPORT_STALE_AFTER", "300"))
+BZPEER_IMPORT_MAX_ATTEMPTS = int(os.environ.get("BZPEER_IMPORT_MAX_ATTEMPTS", "3"))
 CELERY_BEAT_SCHEDULE = {
     # Collaboration notices (recorded in the database) mailed as one digest per person.
     "collab-digest": {
@@ -416,6 +422,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "graph-slices-sweep": {
         "task": "graph.tasks.sweep_graph_slices",
+        "schedule": BZPEER_SWEEP_EVERY,
+        "options": {"expires": BZPEER_SWEEP_EVERY},
+    },
+    "import-files-sweep": {
+        "task": "works.tasks.sweep_import_files",
         "schedule": BZPEER_SWEEP_EVERY,
         "options": {"expires": BZPEER_SWEEP_EVERY},
     },

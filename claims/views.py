@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,7 +52,7 @@ from claims.services.claims import (
 from claims.services.errors import ClaimError
 from claims.services.flags import work_flag_accept, work_flag_dismiss, work_flag_raise
 from claims.services.owner import researcher_orcid_attach, researcher_owner_update
-from profiles.http import HtmxHttpRequest
+from profiles.http import HtmxHttpRequest, staff_required
 from profiles.models import ClaimStatus, Researcher
 from profiles.paging import page_number, page_or_404
 from profiles.selectors import researcher_works_page_or_404
@@ -69,18 +66,8 @@ class AuthedRequest(HtmxHttpRequest):
     user: User
 
 
-def moderator_required(view: View) -> View:
-    """Staff only: anonymous visitors are sent to log in, everyone else gets a 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Moderators are staff; the same rule guards the staff pages of the data layer.
+moderator_required = staff_required
 
 
 def _get_claim_for_user(request: AuthedRequest, claim_id: int) -> Claim:

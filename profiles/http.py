@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template import loader
 from django.urls import Resolver404, resolve
@@ -37,6 +40,24 @@ from profiles.page_cache import (
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+View = Callable[..., HttpResponse]
+
+
+def staff_required(view: View) -> View:
+    """Staff (moderators) only: anonymous visitors are sent to log in, everyone else gets a
+    404 — the page's existence is not told to those who may not see it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class NoStoreViewerPagesMiddleware:

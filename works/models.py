@@ -7,6 +7,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from profiles.models import Institution, Researcher
@@ -321,3 +322,120 @@ class MergedAuthorId(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_id} → {self.into_id}"
+
+
+class ImportRun(models.Model):
+    """One `import_openalex DIR --background`: the files it found, each imported by one task.
+
+    The run's state, counts and rate are read from its files (`works.import_run_selectors`).
+    """
+
+    source = models.CharField(max_length=20)
+    paths = models.JSONField(default=list)  # what the command was given, resolved
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(source=""), name="import_run_names_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} import #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("works:import_run_detail", args=[self.pk])
+
+
+class ImportFileState(models.TextChoices):
+    PENDING = "pending", "Waiting for a worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    UNCHANGED = "unchanged", "Unchanged since an earlier import"
+    FAILED = "failed", "Failed"
+
+
+class ImportFile(models.Model):
+    """One file of an import run and what its task made of it.
+
+    A file is recognised as imported before by its path, size and modification time (what
+    rsync and `aws s3 sync` compare): hashing a snapshot of hundreds of gigabytes would cost
+    another full read of it, and OpenAlex rewrites changed records into new part files.
+    `attempt` fences a worker's writes: a worker taken over (its heartbeat went stale) can no
+    longer change the row.
+    """
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="files")
+    path = models.TextField()
+    size = models.PositiveBigIntegerField()
+    mtime_ns = models.BigIntegerField()
+    state = models.CharField(
+        max_length=10, choices=ImportFileState.choices, default=ImportFileState.PENDING
+    )
+    # For an unchanged file: the earlier import it matched.
+    same_as = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempt = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    read = models.PositiveBigIntegerField(default=0)
+    created = models.PositiveBigIntegerField(default=0)
+    updated = models.PositiveBigIntegerField(default=0)
+    skipped = models.PositiveBigIntegerField(default=0)
+    failed = models.PositiveBigIntegerField(default=0)
+    fields_dropped = models.PositiveBigIntegerField(default=0)
+    researchers_touched = models.PositiveBigIntegerField(default=0)
+    errors = models.JSONField(default=list)  # the first bad records, "file:line: reason"
+    error = models.TextField(blank=True)  # why the file could not be imported at all
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "path"], name="import_file_once_per_run"),
+            models.CheckConstraint(
+                condition=~models.Q(state="running")
+                | models.Q(started_at__isnull=False, heartbeat_at__isnull=False),
+                name="import_file_running_has_started",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state__in=["done", "failed"])
+                | models.Q(finished_at__isnull=False),
+                name="import_file_finished_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="unchanged") | models.Q(same_as__isnull=False),
+                name="import_file_unchanged_names_earlier",
+            ),
+        ]
+        indexes = [
+            # "Imported before, unchanged?": one probe per file of a new run.
+            models.Index(
+                fields=["path", "size", "mtime_ns"],
+                condition=models.Q(state="done"),
+                name="import_file_done_key",
+            ),
+            # The sweeper: files whose worker stopped beating.
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=models.Q(state="running"),
+                name="import_file_running",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.state})"
+
+    @property
+    def rate(self) -> float | None:
+        """Records read per second, while it runs and once done."""
+        end = self.finished_at or self.heartbeat_at
+        if self.started_at is None or end is None:
+            return None
+        seconds = (end - self.started_at).total_seconds()
+        return self.read / seconds if seconds > 0 else None
+
+    @property
+    def share_done(self) -> float:
+        return min(self.bytes_done / self.size, 1.0) if self.size else 1.0

@@ -15,6 +15,7 @@ import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
+from django.utils import timezone
 
 from claims.models import WorkFlag
 from claims.services.claims import claim_approve, claim_open
@@ -43,7 +44,7 @@ from tests.factories import (
     WorkFactory,
 )
 from works.importers.seed import seed_profile_import
-from works.models import Source, Topic, Work, WorkTopic
+from works.models import ImportFile, ImportFileState, ImportRun, Source, Topic, Work, WorkTopic
 from works.services import corpus_figures_refresh
 from works.topics_derived import derive_topics
 
@@ -180,6 +181,28 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
     venue = Source.objects.create(display_name="Annals of Engines", issn_l="1234-5678")
     Work.objects.filter(title__startswith="Notes on the analytical engine").update(source=venue)
     corpus_figures_refresh()  # the home page's figures, as the worker counts them
+    # An import run under way: a file done, one importing (long paths), one failed, one waiting.
+    import_run = ImportRun.objects.create(source="openalex", paths=["/srv/openalex-snapshot"])
+    part = "/srv/openalex-snapshot/data/works/updated_date=2025-01-01/part_{:03d}.gz"
+    now = timezone.now()
+    ImportFile.objects.create(
+        run=import_run, path=part.format(0), size=10**8, mtime_ns=1, state=ImportFileState.DONE,
+        worker="worker-1.example.org:4242", attempt=1, started_at=now, heartbeat_at=now,
+        finished_at=now, bytes_done=10**8, read=90_000, created=89_000, updated=1_000, failed=1,
+        errors=[f"{part.format(0)}:31337: not a JSON object"],
+    )  # fmt: skip
+    ImportFile.objects.create(
+        run=import_run, path=part.format(1), size=10**8, mtime_ns=1,
+        state=ImportFileState.RUNNING, worker="worker-2.example.org:4243", attempt=2,
+        started_at=now, heartbeat_at=now, bytes_done=4 * 10**7, read=36_000,
+    )  # fmt: skip
+    ImportFile.objects.create(
+        run=import_run, path=part.format(2), size=10**8, mtime_ns=1,
+        state=ImportFileState.FAILED, started_at=now, heartbeat_at=now, finished_at=now,
+        error="its worker stopped answering 3 times (killed, out of memory, or its machine "
+        "went down); see the workers' logs",
+    )  # fmt: skip
+    ImportFile.objects.create(run=import_run, path=part.format(3), size=10**8, mtime_ns=1)
 
     visits = [
         Visit("anonymous", "/"),
@@ -243,6 +266,8 @@ def build_site() -> tuple[dict[str, object], list[Visit]]:
         Visit("owner", "/researchers/ada-lovelace/duplicates/"),
         Visit("owner", "/researchers/ada-lovelace/history/"),
         Visit("moderator", "/moderation/collaboration/"),
+        Visit("moderator", "/imports/"),
+        Visit("moderator", f"/imports/{import_run.pk}/", name="import-run"),
         Visit("outsider", "/researchers/ada-lovelace/collaborate/"),  # already sent: why not
         Visit("claimant", "/researchers/ada-lovelace/collaborate/"),  # the form, no own record
         Visit("owner", "/researchers/charles-babbage/collaborate/"),  # the form with the fit

@@ -33,7 +33,7 @@ from works.importers.openalex_records import (
     ParsedWork,
     parse_record,
 )
-from works.importers.pipeline import Keyed, run_pipeline
+from works.importers.pipeline import Keyed, ProgressListener, run_pipeline
 from works.importers.reading import expand_paths
 from works.importers.refresh import RefreshQueue
 from works.importers.report import ImportReport
@@ -73,6 +73,7 @@ def openalex_import(
     progress: bool = True,
     enqueue_refresh: bool = True,
     error_stream: TextIO | None = None,
+    on_progress: ProgressListener | None = None,
 ) -> ImportReport:
     """Upsert every OpenAlex record under `paths`; returns the counts and the bad records."""
     report = ImportReport(source="openalex", error_stream=error_stream)
@@ -96,4 +97,5 @@ def openalex_import(
         batch_size=batch_size,
         progress=progress,
         refresh=refresh,
+        on_progress=on_progress,
     )

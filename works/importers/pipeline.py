@@ -48,6 +48,9 @@ class Keyed:
 
 Parser = Callable[[str, int, dict[str, Any]], Keyed | None]
 Loader = Callable[[list[Any]], Any]
+# Told after every batch: the report so far and the bytes of input consumed (an import run
+# records them; the callback decides how often to write).
+ProgressListener = Callable[[ImportReport, int], None]
 
 _DONE = object()
 
@@ -69,6 +72,7 @@ def run_pipeline(
     progress: bool = True,
     flush_every: int = 100_000,
     refresh: RefreshQueue | None = None,
+    on_progress: ProgressListener | None = None,
 ) -> ImportReport:
     refresh = refresh or RefreshQueue(report=report)
     order = list(order)
@@ -147,6 +151,8 @@ def run_pipeline(
                     refresh.flush()
                     since_flush = 0
             bar.update(done_bytes=done, records=report.read)
+            if on_progress is not None:
+                on_progress(report, done)
     finally:
         stop.set()
         while reader.is_alive():  # unblock a reader waiting on a full queue

@@ -41,10 +41,7 @@ class ImportCommand(BaseCommand):
         if missing:
             raise CommandError(f"no such file or directory: {', '.join(missing)}")
         if options["background"]:
-            from works.tasks import import_records
-
-            result = import_records.delay(source=self.source, paths=paths)
-            self.stdout.write(f"{self.source} import enqueued as task {result.id}")
+            self.background(paths)
             return
         report = records_import(
             source=self.source,
@@ -57,3 +54,10 @@ class ImportCommand(BaseCommand):
         self.stdout.write(report.summary())
         if not report.ok:
             raise CommandError(f"{report.failed} record(s) failed; see the lines above")
+
+    def background(self, paths: list[str]) -> None:
+        """One Celery task for all the paths; its summary is the task's result."""
+        from works.tasks import import_records
+
+        result = import_records.delay(source=self.source, paths=paths)
+        self.stdout.write(f"{self.source} import enqueued as task {result.id}")
