@@ -165,19 +165,17 @@ def work_search(
     start = (number - 1) * PAGE_SIZE
     found = _read_matches_once(matches, query, start=start, facets=facets)
     total = found.total
-    page_ids = found.page_ids
+    hits: list[Work] = []
     if total > COUNT_CAP and start < total:
         # Dense matches: only the first COUNT_CAP + 1 were read, so the most cited of all come
-        # from walking the index work_most_cited, which finds a page of them at once.
-        page_ids = list(
-            matches.order_by("-cited_by_count", "-pk").values_list("pk", flat=True)[
-                start : start + PAGE_SIZE
-            ]
-        )
-    hits: list[Work] = []
-    if page_ids:
-        by_id = {work.pk: work for work in with_first_authors(Work.objects.filter(pk__in=page_ids))}
-        hits = [by_id[pk] for pk in page_ids if pk in by_id]
+        # from walking the index work_most_cited, which finds a page of them at once (the
+        # page's works read in the same query).
+        ordered = matches.order_by("-cited_by_count", "-pk")
+        hits = list(with_first_authors(ordered)[start : start + PAGE_SIZE])
+    elif found.page_ids:
+        chosen = Work.objects.filter(pk__in=found.page_ids)
+        by_id = {work.pk: work for work in with_first_authors(chosen)}
+        hits = [by_id[pk] for pk in found.page_ids if pk in by_id]
     results = SearchResults(
         query=query,
         hits=hits,
