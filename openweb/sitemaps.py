@@ -20,8 +20,8 @@ from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Max, QuerySet
 from django.urls import reverse
 
-from profiles.models import Researcher
-from works.models import Topic, Work
+from profiles.models import Institution, Researcher
+from works.models import Source, Topic, Work
 
 PAGE_SIZE = 10_000  # URLs per sitemap page (the protocol allows 50,000; smaller renders faster)
 
@@ -101,6 +101,31 @@ class TopicSitemap(IdRangeSitemap):
         return reverse("works:topic_detail", args=[item.pk])
 
 
+class VenueSitemap(IdRangeSitemap):
+    # A venue's lastmod is its source record's update time (OpenAlex's `updated_date`); a
+    # venue known only from the works that name it has none, and gets no lastmod.
+    def items(self) -> QuerySet[Source]:
+        return Source.objects.only("pk", "updated_date")
+
+    def location(self, item: Source) -> str:
+        return reverse("works:venue_detail", args=[item.pk])
+
+    def lastmod(self, item: Source) -> datetime | None:
+        return item.updated_date
+
+
+class InstitutionSitemap(IdRangeSitemap):
+    # As venues: the institution record's update time, when its own record was imported.
+    def items(self) -> QuerySet[Institution]:
+        return Institution.objects.only("pk", "updated_date")
+
+    def location(self, item: Institution) -> str:
+        return reverse("works:institution_detail", args=[item.pk])
+
+    def lastmod(self, item: Institution) -> datetime | None:
+        return item.updated_date
+
+
 class PageSitemap(Sitemap):  # type: ignore[type-arg]  # generic in django-stubs only
     """The pages that are not records: the home page (search)."""
 
@@ -116,4 +141,6 @@ SITEMAPS: dict[str, type[Sitemap[Any]]] = {
     "researchers": ResearcherSitemap,
     "works": WorkSitemap,
     "topics": TopicSitemap,
+    "venues": VenueSitemap,
+    "institutions": InstitutionSitemap,
 }

@@ -12,12 +12,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from openweb.citations import CitedWork
-from profiles.models import Researcher
+from profiles.models import Institution, Researcher
+from works.models import Source
+from works.place_selectors import COUNT_CAP
 
 SCHEMA_ORG = "https://schema.org"
 # Characters that could end or confuse the <script> element, as JSON unicode escapes.
@@ -57,6 +61,16 @@ def _property_value(property_id: str, value: str) -> dict[str, str]:
     return {"@type": "PropertyValue", "propertyID": property_id, "value": value}
 
 
+def _institution_same_as(institution: Institution) -> list[str]:
+    """The institution's ROR and OpenAlex URLs, where known."""
+    urls = []
+    if institution.ror_id:
+        urls.append(f"https://ror.org/{institution.ror_id.removeprefix('https://ror.org/')}")
+    if institution.openalex_id:
+        urls.append(f"https://openalex.org/{institution.openalex_id}")
+    return urls
+
+
 def person(researcher: Researcher) -> dict[str, Any]:
     """schema.org Person: name, affiliation, identifiers (ORCID, OpenAlex) as `sameAs`."""
     data: dict[str, Any] = {
@@ -81,19 +95,7 @@ def person(researcher: Researcher) -> dict[str, Any]:
         data["description"] = researcher.headline
     if institution := researcher.affiliation:
         org: dict[str, Any] = {"@type": "Organization", "name": institution.display_name}
-        org_same_as = [
-            u
-            for u in (
-                f"https://ror.org/{institution.ror_id.removeprefix('https://ror.org/')}"
-                if institution.ror_id
-                else "",
-                f"https://openalex.org/{institution.openalex_id}"
-                if institution.openalex_id
-                else "",
-            )
-            if u
-        ]
-        if org_same_as:
+        if org_same_as := _institution_same_as(institution):
             org["sameAs"] = org_same_as
         data["affiliation"] = org
     return data
@@ -180,3 +182,113 @@ def work_meta(work: CitedWork, *, authors: list[tuple[str, str]], topics: list[s
         og_type="article",
         structured_data=[scholarly_article(work, authors=authors, topics=topics)],
     )
+
+
+# OpenAlex's institution types as the schema.org Organization subtype that names them; any
+# other type (facility, funder, archive, other) is a plain Organization.
+ORGANIZATION_TYPES = {
+    "education": "CollegeOrUniversity",
+    "healthcare": "MedicalOrganization",
+    "company": "Corporation",
+    "government": "GovernmentOrganization",
+    "nonprofit": "NGO",
+}
+
+
+def organization(institution: Institution) -> dict[str, Any]:
+    """schema.org Organization (or the subtype its type names): name, country, homepage and
+    identifiers (ROR, OpenAlex) as `sameAs` and `identifier`."""
+    data: dict[str, Any] = {
+        "@context": SCHEMA_ORG,
+        "@type": ORGANIZATION_TYPES.get(institution.institution_type, "Organization"),
+        "name": institution.display_name,
+    }
+    same_as = _institution_same_as(institution)
+    if institution.homepage_url:  # schema.org: sameAs includes the item's official website
+        same_as.append(institution.homepage_url)
+    if same_as:
+        data["sameAs"] = same_as
+    identifiers = []
+    if institution.ror_id:
+        identifiers.append(
+            _property_value("ROR", institution.ror_id.removeprefix("https://ror.org/"))
+        )
+    if institution.openalex_id:
+        identifiers.append(_property_value("OpenAlex", institution.openalex_id))
+    if identifiers:
+        data["identifier"] = identifiers
+    if institution.country_code:
+        data["address"] = {"@type": "PostalAddress", "addressCountry": institution.country_code}
+    return data
+
+
+def institution_meta(*, request: HttpRequest, institution: Institution) -> PageMeta:
+    """The institution page's description and Organization JSON-LD (an institution panel).
+
+    Reads the counts the page's queryset annotated: no query of its own."""
+    researchers = getattr(institution, "researchers_count", 0)
+    works = getattr(institution, "works_count", 0)
+    kind = (institution.institution_type or "institution").capitalize()
+    country = f" ({institution.country_code})" if institution.country_code else ""
+    parts = [
+        f"{kind}{country}",
+        f"{researchers:,} affiliated researcher{pluralize(researchers)}",
+        f"{_capped(works)} work{pluralize(works)} with an author here",
+    ]
+    description = f"{institution.display_name}: {' · '.join(parts)}. On BZPEER."
+    return PageMeta(
+        title=institution.display_name,
+        description=Truncator(description).chars(DESCRIPTION_CHARS),
+        structured_data=[organization(institution)],
+    )
+
+
+# OpenAlex's source types as schema.org types: a journal is a Periodical, a book series a
+# BookSeries; a conference series, a repository (arXiv) or any other source is the general
+# CreativeWorkSeries, which is what they are to schema.org (it carries `issn` too).
+VENUE_TYPES = {"journal": "Periodical", "book series": "BookSeries"}
+
+
+def periodical(venue: Source) -> dict[str, Any]:
+    """schema.org Periodical (a journal; BookSeries or CreativeWorkSeries for other venues):
+    name, ISSN-L as `issn`, identifiers (ISSN-L, OpenAlex) as `sameAs` and `identifier`."""
+    data: dict[str, Any] = {
+        "@context": SCHEMA_ORG,
+        "@type": VENUE_TYPES.get(venue.source_type, "CreativeWorkSeries"),
+        "name": venue.display_name,
+    }
+    identifiers = []
+    same_as = []
+    if venue.issn_l:
+        data["issn"] = venue.issn_l
+        identifiers.append(_property_value("ISSN-L", venue.issn_l))
+        same_as.append(f"https://portal.issn.org/resource/ISSN/{venue.issn_l}")
+    if venue.openalex_id:
+        identifiers.append(_property_value("OpenAlex", venue.openalex_id))
+        same_as.append(f"https://openalex.org/{venue.openalex_id}")
+    if identifiers:
+        data["identifier"] = identifiers
+        data["sameAs"] = same_as
+    return data
+
+
+def venue_meta(*, request: HttpRequest, venue: Source) -> PageMeta:
+    """The venue page's description and Periodical JSON-LD (a venue panel); no query."""
+    works = getattr(venue, "works_count", 0)
+    parts = [venue.source_type.capitalize() or "Venue"]
+    if venue.issn_l:
+        parts.append(f"ISSN-L {venue.issn_l}")
+    parts.append(f"{_capped(works)} work{pluralize(works)} on BZPEER")
+    description = (
+        f"{venue.display_name}: {' · '.join(parts)}. "
+        "Its newest and most cited works and the authors who publish there most."
+    )
+    return PageMeta(
+        title=venue.display_name,
+        description=Truncator(description).chars(DESCRIPTION_CHARS),
+        structured_data=[periodical(venue)],
+    )
+
+
+def _capped(count: int) -> str:
+    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"

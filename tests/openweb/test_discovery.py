@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -13,15 +14,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from openweb import sitemaps
-from profiles.models import Researcher
+from profiles.models import Institution, Researcher
 from tests.factories import (
     AuthorshipFactory,
+    InstitutionFactory,
     ResearcherFactory,
     TopicFactory,
     WorkFactory,
     WorkTopicFactory,
 )
-from works.models import Topic, Work
+from works.models import Source, Topic, Work
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 ATOM_NS = {"a": "http://www.w3.org/2005/Atom"}
@@ -69,11 +71,18 @@ def test_the_sitemap_lists_every_public_page_of_the_demo_exactly_once(db):
     expected |= {
         f"http://testserver/topics/{pk}/" for pk in Topic.objects.values_list("pk", flat=True)
     }
+    expected |= {
+        f"http://testserver/venues/{pk}/" for pk in Source.objects.values_list("pk", flat=True)
+    }
+    expected |= {
+        f"http://testserver/institutions/{pk}/"
+        for pk in Institution.objects.values_list("pk", flat=True)
+    }
     assert set(listed) == expected
     assert len(listed) > 1500  # the demo: ~1,200 researchers, their works and topics
     # Each listed URL is the page itself (no redirect, no error): a sample of each kind.
     rng = random.Random(14)
-    for kind in ("/researchers/", "/works/", "/topics/"):
+    for kind in ("/researchers/", "/works/", "/topics/", "/venues/", "/institutions/"):
         sample = rng.sample([u for u in listed if kind in u], 5)
         for url in sample:
             assert client.get(url.removeprefix("http://testserver")).status_code == 200, url
@@ -103,6 +112,48 @@ def test_sitemap_pages_are_id_ranges_with_every_record_once(db, monkeypatch):
     assert client.get(f"/sitemap-works.xml?p={pages + 1}").status_code == 404
     assert client.get("/sitemap-works.xml?p=zero").status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["venues", "institutions"])
+def test_venue_and_institution_sitemaps_are_id_ranges_of_constant_cost(db, monkeypatch, kind):
+    sitemap = sitemaps.SITEMAPS[kind]
+    monkeypatch.setattr(sitemap, "limit", 3)
+    make = {
+        "venues": lambda i: Source.objects.create(display_name=f"Venue {i}"),
+        "institutions": lambda i: InstitutionFactory(display_name=f"Place {i}"),
+    }[kind]
+    places = [make(i) for i in range(8)]
+    places[4].delete()
+    client = Client()
+    index = locs(client, "/sitemap.xml")
+    pages = -(-places[-1].pk // 3)
+    assert [u for u in index if kind in u] == [
+        f"http://testserver/sitemap-{kind}.xml",
+        *(f"http://testserver/sitemap-{kind}.xml?p={n}" for n in range(2, pages + 1)),
+    ]
+    listed = []
+    for n in range(1, pages + 1):
+        with CaptureQueriesContext(connection) as queries:
+            page = locs(client, f"/sitemap-{kind}.xml?p={n}")
+        assert len(queries) <= 2  # max(id) and the id range, whatever the page
+        assert len(page) <= 3
+        listed += page
+    assert listed == [f"http://testserver/{kind}/{p.pk}/" for p in places if p.pk != places[4].pk]
+
+
+@pytest.mark.parametrize("kind", ["venues", "institutions"])
+def test_venue_and_institution_lastmod_is_their_records_update_time(db, kind):
+    when = datetime(2024, 5, 17, 12, 0, tzinfo=UTC)
+    if kind == "venues":
+        seen = Source.objects.create(display_name="Seen", updated_date=when)
+        named = Source.objects.create(display_name="Only named by works")
+    else:
+        seen = InstitutionFactory(updated_date=when)
+        named = InstitutionFactory()
+    xml = Client().get(f"/sitemap-{kind}.xml").content.decode()
+    assert f"<loc>http://testserver/{kind}/{seen.pk}/</loc><lastmod>2024-05-17</lastmod>" in xml
+    # Known only from the works that name it: no update time of its own, no lastmod made up.
+    assert f"<loc>http://testserver/{kind}/{named.pk}/</loc></url>" in xml
 
 
 def test_sitemap_lastmod_is_the_records_update_time(db):

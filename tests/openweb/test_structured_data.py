@@ -7,7 +7,9 @@ import json
 import re
 from datetime import date
 
+import pytest
 from django.test import Client
+from django.urls import reverse
 
 from tests.factories import AuthorshipFactory, InstitutionFactory, ResearcherFactory, WorkFactory
 from works.models import Source
@@ -15,18 +17,35 @@ from works.models import Source
 # From the schema.org definitions (schema.org/<Type>, "Properties from …" included), the
 # properties of each type we emit. Thing's apply to every type.
 THING = {"@context", "@type", "name", "url", "sameAs", "identifier", "alternateName", "description"}
+ORGANIZATION = THING | {"address"}
+CREATIVE_WORK_SERIES = THING | {"issn"}
 VOCABULARY = {
     "Person": THING | {"affiliation"},
-    "Organization": THING,
+    "Organization": ORGANIZATION,
+    # Organization's subtypes we name an institution by (schema.org/CollegeOrUniversity etc.).
+    "CollegeOrUniversity": ORGANIZATION,
+    "MedicalOrganization": ORGANIZATION,
+    "Corporation": ORGANIZATION,
+    "GovernmentOrganization": ORGANIZATION,
+    "NGO": ORGANIZATION,
+    "PostalAddress": THING | {"addressCountry"},
     "ScholarlyArticle": THING
     | {"headline", "author", "datePublished", "isPartOf", "abstract", "about"},
-    "Periodical": THING,
+    # CreativeWorkSeries and its subtypes Periodical and BookSeries have `issn`.
+    "Periodical": CREATIVE_WORK_SERIES,
+    "BookSeries": CREATIVE_WORK_SERIES,
+    "CreativeWorkSeries": CREATIVE_WORK_SERIES,
     "PropertyValue": THING | {"propertyID", "value"},
 }
 EXPECTED_VALUE_TYPES = {
     ("Person", "affiliation"): "Organization",
     ("ScholarlyArticle", "author"): "Person",
     ("ScholarlyArticle", "isPartOf"): "Periodical",
+    **{
+        (kind, "address"): "PostalAddress"
+        for kind, terms in VOCABULARY.items()
+        if terms == ORGANIZATION
+    },
 }
 
 
@@ -79,6 +98,32 @@ def test_profiles_and_work_pages_use_only_schema_org_terms(db):
         (data,) = jsonld(Client().get(path).content.decode())
         assert data["@context"] == "https://schema.org"
         assert problems_in(data) == [], path
+
+
+@pytest.mark.parametrize("institution_type", ["education", "healthcare", "company", "government",
+                                              "nonprofit", "facility", ""])  # fmt: skip
+def test_institution_pages_use_only_schema_org_terms(db, institution_type):
+    place = InstitutionFactory(
+        ror_id="006jb1a24",
+        institution_type=institution_type,
+        country_code="GB",
+        homepage_url="https://www.london.ac.uk/",
+    )
+    html = Client().get(reverse("works:institution_detail", args=[place.pk])).content.decode()
+    (data,) = jsonld(html)
+    assert data["@context"] == "https://schema.org"
+    assert problems_in(data) == []
+
+
+@pytest.mark.parametrize("source_type", ["journal", "book series", "conference", "repository", ""])
+def test_venue_pages_use_only_schema_org_terms(db, source_type):
+    venue = Source.objects.create(
+        display_name="Memoirs", issn_l="1234-5678", openalex_id="S1", source_type=source_type
+    )
+    html = Client().get(reverse("works:venue_detail", args=[venue.pk])).content.decode()
+    (data,) = jsonld(html)
+    assert data["@context"] == "https://schema.org"
+    assert problems_in(data) == []
 
 
 def test_the_check_catches_a_property_schema_org_lacks():

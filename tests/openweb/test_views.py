@@ -20,6 +20,7 @@ from tests.factories import (
     WorkFactory,
     WorkTopicFactory,
 )
+from works.models import Source, Work
 
 
 @pytest.fixture
@@ -264,18 +265,147 @@ def test_script_in_the_data_cannot_break_out_of_the_json_ld(db):
     assert person["description"] == "a & b <!--"
 
 
+@pytest.mark.parametrize("who", visitors())
+def test_an_institution_page_has_organization_json_ld_with_its_ids(who, request, db):
+    uni = InstitutionFactory(
+        display_name="University of London",
+        ror_id="04cw6st05",
+        openalex_id="I124357947",
+        institution_type="education",
+        country_code="GB",
+        homepage_url="https://www.london.ac.uk/",
+    )
+    ResearcherFactory(affiliation=uni)
+    path = f"/institutions/{uni.pk}/"
+    html = client_for(who, request).get(f"{path}?page=2").content.decode()
+    (org,) = jsonld_of(html)
+    assert org == {
+        "@context": "https://schema.org",
+        "@type": "CollegeOrUniversity",
+        "name": "University of London",
+        "sameAs": [
+            "https://ror.org/04cw6st05",
+            "https://openalex.org/I124357947",
+            "https://www.london.ac.uk/",
+        ],
+        "identifier": [
+            {"@type": "PropertyValue", "propertyID": "ROR", "value": "04cw6st05"},
+            {"@type": "PropertyValue", "propertyID": "OpenAlex", "value": "I124357947"},
+        ],
+        "address": {"@type": "PostalAddress", "addressCountry": "GB"},
+        "url": f"http://testserver{path}",
+    }
+    assert f'<link rel="canonical" href="http://testserver{path}">' in html
+    assert '<meta property="og:title" content="University of London">' in html
+    assert (
+        '<meta name="description" content="University of London: Education (GB) · '
+        '1 affiliated researcher · 0 works with an author here. On BZPEER.">'
+    ) in html
+
+
+def test_an_institution_without_type_or_ids_is_an_organization(db):
+    uni = InstitutionFactory(display_name="Somewhere", openalex_id=None)
+    (org,) = jsonld_of(Client().get(f"/institutions/{uni.pk}/").content.decode())
+    assert org == {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": "Somewhere",
+        "url": f"http://testserver/institutions/{uni.pk}/",
+    }
+
+
+@pytest.mark.parametrize("who", visitors())
+def test_a_venue_page_has_periodical_json_ld_with_its_issn(who, request, works):
+    venue = Source.objects.create(
+        display_name="Nature", openalex_id="S137773608", issn_l="0028-0836", source_type="journal"
+    )
+    Work.objects.filter(pk=works["notes"].pk).update(source=venue)
+    path = f"/venues/{venue.pk}/"
+    html = client_for(who, request).get(path).content.decode()
+    (periodical,) = jsonld_of(html)
+    assert periodical == {
+        "@context": "https://schema.org",
+        "@type": "Periodical",
+        "name": "Nature",
+        "issn": "0028-0836",
+        "identifier": [
+            {"@type": "PropertyValue", "propertyID": "ISSN-L", "value": "0028-0836"},
+            {"@type": "PropertyValue", "propertyID": "OpenAlex", "value": "S137773608"},
+        ],
+        "sameAs": [
+            "https://portal.issn.org/resource/ISSN/0028-0836",
+            "https://openalex.org/S137773608",
+        ],
+        "url": f"http://testserver{path}",
+    }
+    assert '<meta property="og:title" content="Nature">' in html
+    assert (
+        '<meta name="description" content="Nature: Journal · ISSN-L 0028-0836 · 1 work on BZPEER. '
+        'Its newest and most cited works and the authors who publish there most.">'
+    ) in html
+
+
+def test_a_venue_that_is_no_journal_is_a_creative_work_series(db):
+    venue = Source.objects.create(display_name="arXiv", source_type="repository")
+    (series,) = jsonld_of(Client().get(f"/venues/{venue.pk}/").content.decode())
+    assert series["@type"] == "CreativeWorkSeries"
+    assert "issn" not in series and "sameAs" not in series
+
+
+@pytest.mark.parametrize("kind", ["venue", "institution"])
+def test_script_in_a_place_name_cannot_break_out_of_the_json_ld(db, kind):
+    name = '</script><script>alert("x")</script> & <!--'
+    if kind == "venue":
+        place = Source.objects.create(display_name=name, issn_l="1234-5678")
+    else:
+        place = InstitutionFactory(display_name=name, ror_id="04cw6st05")
+    html = Client().get(f"/{kind}s/{place.pk}/").content.decode()
+    head = html[: html.index("</head>")]
+    assert head.count("<script>") == 0
+    assert "</script><script>" not in head and "<!--" not in head
+    (data,) = jsonld_of(head)
+    assert data["name"] == name
+    assert '<meta property="og:title" content="&lt;/script&gt;&lt;script&gt;' in head
+
+
 @pytest.mark.parametrize(
-    "path", ["/", "/?q=feng", "/topics/{topic}/", "{work}", "/researchers/ada-lovelace/explorer/"]
+    "path",
+    [
+        "/",
+        "/?q=feng",
+        "/topics/{topic}/",
+        "{work}",
+        "/researchers/ada-lovelace/explorer/",
+        "/researchers/ada-lovelace/coauthors/?sort=name",
+        "/venues/{venue}/",
+        "/institutions/{institution}/",
+    ],
 )
 def test_every_public_page_has_a_description_canonical_url_and_open_graph(path, works):
     topic = TopicFactory(display_name="Engines")
-    path = path.format(topic=topic.pk, work=works["notes"].get_absolute_url())
+    venue = Source.objects.create(display_name="Annals of Engines")
+    institution = InstitutionFactory(display_name="University of London")
+    path = path.format(
+        topic=topic.pk,
+        work=works["notes"].get_absolute_url(),
+        venue=venue.pk,
+        institution=institution.pk,
+    )
     html = Client().get(path).content.decode()
     canonical = "http://testserver" + path.split("?")[0]
     assert f'<link rel="canonical" href="{canonical}">' in html
     assert re.search(r'<meta name="description" content="[^"]{20,}">', html)
     for prop in ("og:title", "og:description", "og:type", "og:url", "og:site_name"):
         assert f'<meta property="{prop}" content="' in html
+
+
+def test_the_coauthors_page_describes_itself(ada, works):
+    html = Client().get("/researchers/ada-lovelace/coauthors/").content.decode()
+    assert '<meta property="og:title" content="Co-authors of Ada Lovelace">' in html
+    assert (
+        '<meta name="description" content="Everyone Ada Lovelace wrote with, as BZPEER knows it: '
+        '1 co-author, with their shared works and the years they worked together.">'
+    ) in html
 
 
 def test_the_profile_offers_the_export_of_the_view_it_shows(ada, works):
