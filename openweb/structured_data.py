@@ -108,7 +108,7 @@ def profile_meta(*, user: object, researcher: Researcher) -> PageMeta:
         parts.append(researcher.affiliation.display_name)
     works = getattr(researcher, "works_count", None)
     if works is not None:
-        parts.append(f"{works} published item(s)")
+        parts.append(f"{works} published item{pluralize(works)}")
     description = (
         f"{researcher.display_name}: {' · '.join(parts)}. "
         "Profile, works and research graph on BZPEER."

@@ -40,6 +40,11 @@ class YearChart:
     width: int = WIDTH
     height: int = HEIGHT
 
+    @property
+    def forms(self) -> str:
+        """The label's singular and plural for Django's `pluralize` ("work,works")."""
+        return f"{self.label.removesuffix('s')},{self.label}"
+
 
 def year_chart(per_year: list[dict[str, Any]], *, key: str, label: str) -> YearChart:
     """Bars for `key` ("works" or "citations") over the last YEARS_SHOWN years."""

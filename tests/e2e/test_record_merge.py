@@ -66,14 +66,14 @@ def test_a_moderator_merges_two_records_of_one_person_and_undoes_it(
     page.goto(f"{base}/researchers/e-duflo/")
     assert page.url == f"{base}/researchers/esther-duflo/"
     expect(page.get_by_role("heading", level=1)).to_have_text("Esther Duflo")
-    expect(page.get_by_text("12 published item(s)")).to_be_visible()
+    expect(page.get_by_text("12 published items")).to_be_visible()
 
     page.goto(operation_url)
     page.get_by_role("button", name="Undo").click()
     expect(page.locator("#operation-state")).to_have_text("Undone")
     page.goto(f"{base}/researchers/e-duflo/")
     assert page.url == f"{base}/researchers/e-duflo/"
-    expect(page.get_by_text("3 published item(s)")).to_be_visible()
+    expect(page.get_by_text("3 published items")).to_be_visible()
     page.goto(f"{base}/researchers/esther-duflo/history/")
     expect(page.get_by_role("cell", name="Same economist, two OpenAlex ids")).to_be_visible()
 

@@ -27,13 +27,13 @@ def test_the_works_list_filters_in_place_and_keeps_the_state_in_the_url(
     page.evaluate("window.notReloaded = true")
     page.select_option("#works-type", "preprint")
     page.get_by_role("button", name="Apply").click()
-    expect(page.locator("#works-count")).to_contain_text("1 of 4 published item(s)")
+    expect(page.locator("#works-count")).to_contain_text("1 of 4 published items")
     expect(page.locator("#works")).to_contain_text("A preprint")
     expect(page.locator("#works")).not_to_contain_text("Article 0")
     page.wait_for_url("**/researchers/grace/?*type=preprint*")
     assert page.evaluate("window.notReloaded") is True  # swapped, not reloaded
     page.reload()  # the URL alone gives the same list
-    expect(page.locator("#works-count")).to_contain_text("1 of 4 published item(s)")
+    expect(page.locator("#works-count")).to_contain_text("1 of 4 published items")
     assert not problems.take()
 
 

@@ -247,7 +247,7 @@ def test_the_profile_has_person_json_ld_description_canonical_and_open_graph(ada
     assert '<meta property="og:title" content="Ada Lovelace">' in html
     assert (
         '<meta name="description" content="Ada Lovelace: Mathematician · University of London · '
-        '3 published item(s). Profile, works and research graph on BZPEER.">'
+        '3 published items. Profile, works and research graph on BZPEER.">'
     ) in html
 
 

@@ -66,10 +66,12 @@ def test_htmx_follow_swaps_the_button_and_count_in_place(person, who, request):
     assert follow_url(person, "unfollow") in html
     # The trust snapshot's follower figure changes with it, out of band.
     assert '<dd id="followers-count" hx-swap-oob="true">2</dd>' in html
+    assert '<dt id="followers-label" hx-swap-oob="true">followers</dt>' in html
 
     response = client.post(follow_url(person, "unfollow"), headers={"HX-Request": "true"})
     html = response.content.decode()
     assert "Follow researcher" in html and actions_count(html) == 1
+    assert '<dt id="followers-label" hx-swap-oob="true">follower</dt>' in html  # 1 left
     assert not Follow.objects.filter(user=user).exists()
 
 

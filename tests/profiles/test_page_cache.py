@@ -44,7 +44,7 @@ def test_it_shows_a_new_work_on_the_next_view_after_the_data_changes(client, ada
     researchers_changed(researcher_ids=[ada.pk], reason="import")  # what every importer calls
     html = profile(client).content.decode()
     assert "Difference engines" in html
-    assert "4 published item(s)" in html
+    assert "4 published items" in html
 
 
 def test_it_shows_an_owner_edit_and_a_new_trust_snapshot_at_once(client, ada):

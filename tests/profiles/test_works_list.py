@@ -73,7 +73,7 @@ def test_filters_say_how_many_of_all_match_and_by_what(client, grace):
     assert titles(html) == ["Zeta compilers"]
     text = text_of(html)
     assert (
-        "1 of 3 published item(s), filtered by years 1950–1956, type “article”, topic “Compilers”"
+        "1 of 3 published items, filtered by years 1950–1956, type “article”, topic “Compilers”"
         in text
     )
     assert "show all" in text
@@ -81,13 +81,13 @@ def test_filters_say_how_many_of_all_match_and_by_what(client, grace):
 
 def test_an_unfiltered_list_counts_everything(client, grace):
     text = text_of(client.get(url_of(grace)).content.decode())
-    assert "3 published item(s)" in text and "filtered by" not in text
+    assert "3 published items" in text and "filtered by" not in text
 
 
 def test_no_match_says_so(client, grace):
     html = client.get(url_of(grace), {"from": 2000}).content.decode()
     assert titles(html) == []
-    assert "0 of 3 published item(s), filtered by years from 2000" in text_of(html)
+    assert "0 of 3 published items, filtered by years from 2000" in text_of(html)
     assert "No work matches these filters." in html
 
 

@@ -68,7 +68,7 @@ def test_an_institution_shows_researchers_works_authors_and_topics(client, place
     text = text_of(html)
     assert "University of London" in text
     assert 'href="https://ror.org/04cw6st05"' in html
-    assert re.search(r"<dt>affiliated researchers</dt><dd>1</dd>", html)
+    assert re.search(r"<dt>affiliated researcher</dt><dd>1</dd>", html)
     assert re.search(r"<dt>works with an author here</dt><dd>3</dd>", html)
     authors = html.split('id="institution-authors"')[1]
     assert "Ada Lovelace" in authors and "Charles Babbage" not in authors  # only signed here
