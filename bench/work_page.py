@@ -9,7 +9,8 @@ predates them, and the two extremes the issue names, which the corpus does not r
 with 5,000 authors and one cited by 50,000 works in the corpus. It then times the whole page
 through Django's test client (URL routing, middleware, queries, template) for a random sample
 of works, the corpus's most-authored and most-cited works and the two extremes, each also with
-its other regions (citing works most cited first, a later page of citers, all authors), and
+its other regions (citing works most cited first, keyset pages of citers deep in the list,
+all authors), and
 counts each page's queries. Then the most prolific researcher's profile (its works list
 sorted and filtered, a late page) and co-authors page.
 """
@@ -178,17 +179,40 @@ def main() -> None:
             "5,000 authors": titled.get(pk=huge_authors),
             "cited by 50,000": titled.get(pk=huge_cited),
         }
+
+        def deep_citers(work_id: int, depth: int) -> str:
+            """The query string of the page of citers after the `depth`-th newest one."""
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT w.publication_year, w.id FROM works_citation c"
+                    " JOIN works_work w ON w.id = c.citing_id WHERE c.cited_id = %s"
+                    " ORDER BY w.publication_year DESC NULLS LAST, w.id DESC OFFSET %s LIMIT 1",
+                    [work_id, depth - 1],
+                )
+                row = cursor.fetchone()
+            if row is None:
+                return ""
+            year, citer = row
+            return f"?cafter={'none' if year is None else year}.{citer}"
+
         variants = {
             "page": "",
             "citers most cited": "?cited=most-cited",
-            "citers page 50": "?cpage=50",
             "all authors (200)": "?authors=all",
         }
         everything: list[float] = []
         first_views: list[float] = []  # the page as linked: no region asked for
         print(f"{'work':<24} {'region':<20} {'p50 ms':>8} {'max ms':>8} {'queries':>7}")
         for name, work in extremes.items():
-            for region, query in variants.items():
+            # Keyset pages of citers: after the 1,000th (where OFFSET paging stopped) and the
+            # 40,000th; a work with fewer citers has no such page.
+            deep = {
+                f"citers after {depth:,}": deep_citers(work.pk, depth) for depth in (1000, 40000)
+            }
+            for region, query in (variants | deep).items():
+                if region.startswith("citers after") and not query:
+                    print(f"{name:<24} {region:<20} (no such page)")
+                    continue
                 times, queries = timed(work.get_absolute_url() + query, args.repeat)
                 if not times:
                     print(f"{name:<24} {region:<20} (no such page)")

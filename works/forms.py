@@ -8,12 +8,22 @@ from django import forms
 from django.http import Http404, QueryDict
 
 from profiles.paging import page_number
-from works.work_selectors import CITING_ORDERS, CITING_PAGES
+from works.work_selectors import CITING_ORDERS, CitingCursor
 
 
 class WorkPageForm(forms.Form):
     authors = forms.ChoiceField(choices=[("all", "all")], required=False)
     cited = forms.ChoiceField(choices=list(CITING_ORDERS.items()), required=False)
+    cafter = forms.CharField(max_length=40, required=False)
+
+    def clean_cafter(self) -> CitingCursor | None:
+        text = self.cleaned_data["cafter"]
+        if not text:
+            return None
+        cursor = CitingCursor.parse(text)
+        if cursor is None:
+            raise forms.ValidationError("Not a place in the list of citing works.")
+        return cursor
 
 
 @dataclass(frozen=True)
@@ -21,11 +31,11 @@ class WorkPageState:
     all_authors: bool
     authors_page: int
     citing_order: str
-    citing_page: int
+    citing_after: CitingCursor | None
 
 
 def work_page_state(query: QueryDict) -> WorkPageState:
-    """`?authors=all&apage=N&cited=newest|most-cited&cpage=N`; anything else is a 404."""
+    """`?authors=all&apage=N&cited=newest|most-cited&cafter=<cursor>`; anything else is a 404."""
     form = WorkPageForm(query)
     if not form.is_valid():
         raise Http404("No such page of this work.")
@@ -34,5 +44,5 @@ def work_page_state(query: QueryDict) -> WorkPageState:
         all_authors=data["authors"] == "all",
         authors_page=page_number(query, name="apage", last=100),
         citing_order=data["cited"] or "newest",
-        citing_page=page_number(query, name="cpage", last=CITING_PAGES),
+        citing_after=data["cafter"],
     )

@@ -2,11 +2,13 @@
 
 A work with 5,000 authors reads 13 of them (the first 10 and the last 3) unless all are asked
 for, and then a page of `AUTHORS_PAGE_SIZE`; a work cited 50,000 times counts its citers up to
-`COUNT_CAP` and reads one page of them, walking the `work_newest` / `work_most_cited` indexes.
+`COUNT_CAP` and reads one page of them from a cursor, walking the `work_newest` /
+`work_most_cited` indexes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,9 +23,7 @@ AUTHORS_TAIL = 3  # … and its last 3 authors
 AUTHORS_PAGE_SIZE = 200  # "show all N" reads the list in pages of this size
 REFERENCES_SHOWN = 100
 CITING_PAGE_SIZE = 20
-# Paging stops after 1,000 citers (as Google Scholar's does): a deeper OFFSET walks further down
-# the index for every page; "most cited first" brings the ones that matter to the first pages.
-CITING_PAGES = 50
+CURSOR = re.compile(r"(none|[0-9]{1,10})\.([0-9]{1,18})")
 COUNT_CAP = 10_000  # in-corpus citers are counted up to this, then "more than 10,000"
 # Lists of works show type, year, venue, citations and title: the rest is not read.
 LIST_DEFERRED = ("search_document", "abstract", "oa_locations")
@@ -177,23 +177,40 @@ def work_references(work: Work) -> list[Work]:
 
 
 @dataclass(frozen=True)
+class CitingCursor:
+    """Where a page of citers starts: after the work with this sort key and id.
+
+    The key is the year (None: the works without one, listed last) or the citation count.
+    In the URL it reads `<key>.<id>` (`2015.4711`, `none.4711`, `532.4711`).
+    """
+
+    key: int | None
+    work_id: int
+
+    def __str__(self) -> str:
+        return f"{'none' if self.key is None else self.key}.{self.work_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> CitingCursor | None:
+        """The cursor `text` names, or None when it names none."""
+        # ASCII digits only ("²".isdigit() is true), no longer than any year, count or id.
+        match = CURSOR.fullmatch(text)
+        if match is None:
+            return None
+        key, work_id = match.groups()
+        return cls(key=None if key == "none" else int(key), work_id=int(work_id))
+
+
+@dataclass(frozen=True)
 class CitingPage:
     works: list[Work]
-    number: int
-    has_next: bool
     order: str
+    after: CitingCursor | None  # where this page starts (None: the first page)
+    next_cursor: CitingCursor | None  # where the next one does (None: this is the last)
 
     @property
-    def at_paging_limit(self) -> bool:
-        return self.number == CITING_PAGES and len(self.works) == CITING_PAGE_SIZE
-
-    @property
-    def next_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_number(self) -> int:
-        return self.number - 1
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
 
 
 # The page's citer ids first, then those works. A work with at most COUNT_CAP citers in BZPEER
@@ -203,49 +220,78 @@ class CitingPage:
 # without sorting tens of thousands of citers. Either way only ids move until the last step
 # (the walk fetched every skipped work's whole row before: 480 ms for page 50 of a work cited
 # 19,630 times).
+#
+# Keyset paging: a page starts after the cursor's (key, id), a row comparison PostgreSQL
+# starts its index range scan at, so a page deep in the list costs what the first does (no
+# OFFSET counting its way there). In the newest order the works without a year come last: a
+# cursor among the dated citers reads the rest of them, then the undated ones, as one
+# `UNION ALL` whose second part PostgreSQL starts only when the first ran out before the page
+# was full (the LIMIT stops the Append). Its parts come out in that order: an Append of
+# LIMITed subqueries has no partial paths, so it is never made a Parallel Append.
 CITING_ORDER_SQL = {
     "newest": "w.publication_year DESC NULLS LAST, w.id DESC",
     "most-cited": "w.cited_by_count DESC, w.id DESC",
 }
-CITING_FEW_SQL = """works_work.id = ANY(ARRAY(
-    SELECT w.id FROM works_work w
-    WHERE w.id = ANY(ARRAY(SELECT c.citing_id FROM works_citation c WHERE c.cited_id = %s))
-    ORDER BY {order} OFFSET %s LIMIT %s))"""
-CITING_MANY_SQL = """works_work.id = ANY(ARRAY(
-    SELECT w.id FROM works_work w
-    WHERE EXISTS (SELECT 1 FROM works_citation c WHERE c.cited_id = %s AND c.citing_id = w.id)
-    ORDER BY {order} OFFSET %s LIMIT %s))"""
+CITING_KEY_SQL = {"newest": "w.publication_year", "most-cited": "w.cited_by_count"}
+CITERS_FEW_SQL = (
+    "SELECT w.id FROM works_work w"
+    " WHERE w.id = ANY(ARRAY(SELECT c.citing_id FROM works_citation c WHERE c.cited_id = %s))"
+)
+CITERS_MANY_SQL = (
+    "SELECT w.id FROM works_work w"
+    " WHERE EXISTS (SELECT 1 FROM works_citation c WHERE c.cited_id = %s AND c.citing_id = w.id)"
+)
 
 
-def work_citing_page(work: Work, *, order: str, number: int) -> CitingPage:
-    """One page of the works citing it, newest or most cited first (one query).
+def _citing_ids_sql(
+    citers: str, work_id: int, order: str, after: CitingCursor | None
+) -> tuple[str, list[Any]]:
+    """SQL for the ids of one page of citers and one more (to tell whether a next exists)."""
+    size = CITING_PAGE_SIZE + 1
+    if after is None:
+        return f"{citers} ORDER BY {CITING_ORDER_SQL[order]} LIMIT %s", [work_id, size]
+    key = CITING_KEY_SQL[order]
+    if order == "most-cited" or after.key is not None:
+        dated = (
+            f"{citers} AND {key} IS NOT NULL AND ({key}, w.id) < (%s, %s)"
+            f" ORDER BY {CITING_ORDER_SQL[order]} LIMIT %s"
+        )
+        params = [work_id, after.key, after.work_id, size]
+        if order == "most-cited":
+            return dated, params
+        undated = f"{citers} AND {key} IS NULL ORDER BY w.id DESC LIMIT %s"
+        union = f"SELECT id FROM (({dated}) UNION ALL ({undated})) AS page LIMIT %s"  # noqa: S608
+        return union, [*params, work_id, size, size]
+    undated_after = f"{citers} AND {key} IS NULL AND w.id < %s ORDER BY w.id DESC LIMIT %s"
+    return undated_after, [work_id, after.work_id, size]
 
-    `work` comes from `work_queryset` (its count of citers picks the way, see CITING_FEW_SQL).
+
+def work_citing_page(work: Work, *, order: str, after: CitingCursor | None) -> CitingPage:
+    """One page of the works citing it, newest or most cited first, after a cursor (one query).
+
+    `work` comes from `work_queryset` (its count of citers picks the way, see CITERS_FEW_SQL).
     """
     order = order if order in CITING_ORDERS else "newest"
-    number = max(number, 1)
+    if order == "most-cited" and after is not None and after.key is None:
+        return CitingPage(works=[], order=order, after=after, next_cursor=None)  # no such place
     ordering = (
         [F("cited_by_count").desc(), F("id").desc()]
         if order == "most-cited"
         else [F("publication_year").desc(nulls_last=True), F("id").desc()]
     )
-    start = (number - 1) * CITING_PAGE_SIZE
     few = work_figures(work).citing_in_corpus <= COUNT_CAP
-    template = CITING_FEW_SQL if few else CITING_MANY_SQL
-    page_ids = RawSQL(
-        template.format(order=CITING_ORDER_SQL[order]),
-        [work.pk, start, CITING_PAGE_SIZE + 1],
-        output_field=BooleanField(),
-    )
+    sql, params = _citing_ids_sql(CITERS_FEW_SQL if few else CITERS_MANY_SQL, work.pk, order, after)
+    page_ids = RawSQL(f"works_work.id = ANY(ARRAY({sql}))", params, output_field=BooleanField())
     rows = list(
         Work.objects.filter(page_ids)
         .select_related("source")
         .defer(*LIST_DEFERRED)
         .order_by(*ordering)
     )
-    return CitingPage(
-        works=rows[:CITING_PAGE_SIZE],
-        number=number,
-        has_next=len(rows) > CITING_PAGE_SIZE and number < CITING_PAGES,
-        order=order,
-    )
+    works = rows[:CITING_PAGE_SIZE]
+    next_cursor = None
+    if len(rows) > CITING_PAGE_SIZE:
+        last = works[-1]
+        key = last.cited_by_count if order == "most-cited" else last.publication_year
+        next_cursor = CitingCursor(key=key, work_id=last.pk)
+    return CitingPage(works=works, order=order, after=after, next_cursor=next_cursor)

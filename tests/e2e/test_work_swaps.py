@@ -60,3 +60,24 @@ def test_show_all_authors_and_the_citers_order_swap_in_place(transactional_db, l
     expect(page.locator("#citing li.work").first).to_contain_text("Citer 2001")
     assert page.evaluate("window.notReloaded") is True
     assert not problems.take()
+
+
+def test_next_pages_of_citers_swap_in_from_their_cursor(transactional_db, live_server, page):
+    work = WorkFactory(title="Much cited")
+    for i in range(25):  # 20 a page: the second page has the 5 oldest
+        citer = WorkFactory(title=f"Citer {1990 + i}", publication_year=1990 + i)
+        Citation.objects.create(citing=citer, cited=work, cited_openalex_id="W1")
+    problems = watch(page)
+    page.goto(live_server.url + Work.objects.get(pk=work.pk).get_absolute_url())
+    page.evaluate("window.notReloaded = true")
+    citers = page.locator("#citing li.work")
+    expect(citers).to_have_count(20)
+    expect(citers.first).to_contain_text("Citer 2014")
+    page.locator("#citing").get_by_role("link", name="Next").click()
+    expect(citers).to_have_count(5)
+    expect(citers.first).to_contain_text("Citer 1994")
+    expect(page.locator("#citing").get_by_role("link", name="Next")).to_have_count(0)
+    page.locator("#citing").get_by_role("link", name="First page").click()
+    expect(citers.first).to_contain_text("Citer 2014")
+    assert page.evaluate("window.notReloaded") is True
+    assert not problems.take()

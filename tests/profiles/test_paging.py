@@ -60,7 +60,7 @@ def test_it_shows_page_one_without_a_page_number(owner_client, seed_researcher, 
 
 
 @pytest.mark.parametrize("page", BAD_PAGES)
-@pytest.mark.parametrize("name", ["apage", "cpage"])
+@pytest.mark.parametrize("name", ["apage", "cafter"])
 def test_the_work_page_answers_404_to_a_page_that_is_not_a_page(
     client, seed_researcher, name, page
 ):

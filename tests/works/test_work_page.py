@@ -139,21 +139,73 @@ def test_citing_works_are_paged(client, paper, monkeypatch):
     monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 1)
     first = client.get(paper.get_absolute_url()).content.decode()
     assert "Engines revisited in 1950" in first and "Engines revisited in 1900" not in first
-    second = client.get(paper.get_absolute_url(), {"cpage": 2}).content.decode()
+    assert "First page" not in first
+    (after,) = re.findall(r'href="\?cited=newest&amp;cafter=([^"#]+)#work-citing"', first)
+    second = client.get(paper.get_absolute_url(), {"cafter": after}).content.decode()
     assert "Engines revisited in 1900" in second and "Engines revisited in 1950" not in second
-    assert "Previous" in second and "Next" not in text_of(second).split("Page 2")[1]
+    assert "First page" in second and "cafter=" not in second.split('id="citing"')[1]
+
+
+def next_cursor(html: str, order: str) -> str | None:
+    found = re.findall(rf'hx-get="\?cited={order}&amp;cafter=([^"]+)"', html)
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("order", ["newest", "most-cited"])
+def test_walking_the_citers_page_by_page_lists_each_once_in_order(client, db, monkeypatch, order):
+    """Keyset pages through ties, and from the dated citers on to the undated ones."""
+    monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 4)
+    cited = WorkFactory(title="Much cited")
+    years = [2001, 2001, 2001, 1999, None, 2010, None, 2001, 1999, 2020, None, 2005, 2001]
+    citers = [
+        WorkFactory(title=f"Citer {i}", publication_year=year, cited_by_count=i % 4)
+        for i, year in enumerate(years)
+    ]
+    for citer in citers:
+        cites(citer, cited)
+    cites(WorkFactory(title="Citer of another"), WorkFactory())
+    if order == "newest":
+        expected = sorted(
+            citers, key=lambda w: (w.publication_year is None, -(w.publication_year or 0), -w.pk)
+        )
+    else:
+        expected = sorted(citers, key=lambda w: (-w.cited_by_count, -w.pk))
+    shown: list[str] = []
+    query = {"cited": order}
+    pages = 0
+    while True:
+        html = client.get(cited.get_absolute_url(), query, **HTMX, HTTP_HX_TARGET="citing")
+        fragment = html.content.decode()
+        shown += re.findall(r">(Citer \d+)</a>", fragment)
+        pages += 1
+        after = next_cursor(fragment, order)
+        if after is None:
+            break
+        query = {"cited": order, "cafter": after}
+    assert shown == [w.title for w in expected]
+    assert pages == 4  # 13 citers, 4 a page
+    # A cursor past the last citer is no page.
+    last = expected[-1]
+    key = last.cited_by_count if order == "most-cited" else last.publication_year
+    past = f"{'none' if key is None else key}.{last.pk}"
+    assert client.get(cited.get_absolute_url(), {"cited": order, "cafter": past}).status_code == 404
 
 
 @pytest.mark.parametrize(
     "query",
     [
-        {"cpage": "x"},
-        {"cpage": "0"},
+        {"cafter": "x"},
+        {"cafter": "0"},
+        {"cafter": "2015"},
+        {"cafter": "2015.x"},
+        {"cafter": "-1.5"},
+        {"cafter": "1.2.3"},
+        {"cafter": "99999999999.1"},
+        {"cited": "most-cited", "cafter": "none.5"},  # counts are never unknown
+        {"cafter": "1800.1"},  # past every citer
         {"cited": "oldest"},
         {"authors": "some"},
         {"apage": "-1"},
-        {"cpage": "9"},
-        {"cpage": "51"},
     ],
 )
 def test_bad_query_strings_are_404s_not_errors(client, paper, query):
@@ -271,19 +323,31 @@ def test_citing_pages_follow_one_order_whether_citers_are_few_or_many(db, monkey
         expected = citers.order_by(F("cited_by_count").desc(), F("id").desc())
     loaded = work_selectors.work_queryset().get(pk=work.pk)
     shown: list[str] = []
+    after = None
     for number in (1, 2, 3):
-        page = work_selectors.work_citing_page(loaded, order=order, number=number)
+        page = work_selectors.work_citing_page(loaded, order=order, after=after)
         shown += [w.title for w in page.works]
         assert page.has_next == (number < 3)
+        after = page.next_cursor
     assert shown == [w.title for w in expected]
 
 
-def test_paging_citers_stops_after_the_limit(client, paper, monkeypatch):
-    monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 1)
-    monkeypatch.setattr(work_selectors, "CITING_PAGES", 1)
-    html = client.get(paper.get_absolute_url()).content.decode()
-    assert "Paging stops after 1,000 citing works" in html
-    assert "cpage=2" not in html
+def test_a_deep_page_of_citers_reads_as_many_queries_as_the_first(
+    client, db, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 2)
+    cited = WorkFactory(title="Much cited")
+    for i, year in enumerate([2001, 2002, 2003, None, None, 2004]):
+        cites(WorkFactory(title=f"Citer {i}", publication_year=year), cited)
+    with CaptureQueriesContext(connection) as first:
+        html = client.get(cited.get_absolute_url()).content.decode()
+    after = next_cursor(html, "newest")
+    for _ in range(2):  # the page crossing from dated to undated citers, then an undated one
+        assert after is not None
+        with django_assert_num_queries(len(first)):
+            html = client.get(cited.get_absolute_url(), {"cafter": after}).content.decode()
+        after = next_cursor(html, "newest")
+    assert after is None
 
 
 @pytest.fixture
