@@ -72,7 +72,8 @@ def _prepare(cursor: Any) -> None:
     cursor.execute(f"TRUNCATE {', '.join(STAGING)}")
 
 
-def _copy(cursor: Any, table: str, columns: str, rows: Any) -> None:
+def copy_rows(cursor: Any, table: str, columns: str, rows: Any) -> None:
+    """`rows` (tuples in the order of `columns`) into `table` by COPY, on a Django cursor."""
     raw = cursor.cursor  # the psycopg cursor under Django's wrapper
     with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
@@ -83,7 +84,7 @@ def _upsert_institutions(cursor: Any, institutions: dict[str, InstitutionValues]
     """Institutions seen inside works/authors: created if new, never overwrite a fuller record."""
     if not institutions:
         return
-    _copy(
+    copy_rows(
         cursor,
         "stg_institution",
         "openalex_id, ror_id, display_name, country_code, institution_type",
@@ -108,7 +109,9 @@ def _upsert_institutions(cursor: Any, institutions: dict[str, InstitutionValues]
 def _upsert_sources(cursor: Any, sources: dict[str, SourceValues]) -> None:
     if not sources:
         return
-    _copy(cursor, "stg_source", "openalex_id, display_name, issn_l, source_type", sources.values())
+    copy_rows(
+        cursor, "stg_source", "openalex_id, display_name, issn_l, source_type", sources.values()
+    )
     cursor.execute(
         """
         INSERT INTO works_source (openalex_id, display_name, issn_l, source_type)
@@ -122,7 +125,7 @@ def _upsert_sources(cursor: Any, sources: dict[str, SourceValues]) -> None:
 def _upsert_topics(cursor: Any, topics: dict[TopicKey, TopicValues]) -> None:
     if not topics:
         return
-    _copy(
+    copy_rows(
         cursor,
         "stg_topic",
         "origin, external_id, display_name, subfield, field, domain",
@@ -229,7 +232,7 @@ def load_works(works: list[ParsedWork]) -> BatchResult:
 
 def _stage_works(batch: WorkBatch) -> None:
     """The batch into `stg_work`, `k` being each record's place in the batch."""
-    _copy(
+    copy_rows(
         batch.cursor,
         "stg_work",
         """k, openalex_id, doi, arxiv_id, work_type, publication_year, publication_date,
@@ -371,7 +374,7 @@ def _upsert_work_authors(batch: WorkBatch) -> None:
         values = authors.pop(old_id)
         authors.setdefault(into_id, values._replace(openalex_id=into_id))
     cursor = batch.cursor
-    _copy(cursor, "stg_author", "openalex_id, orcid, display_name, slug", authors.values())
+    copy_rows(cursor, "stg_author", "openalex_id, orcid, display_name, slug", authors.values())
     _attach_by_orcid(cursor, "stg_author")
     cursor.execute(
         """
@@ -506,18 +509,18 @@ def _copy_authorships(batch: WorkBatch) -> None:
             for inst_id in a.institution_ids:
                 if inst_id in batch.institution_ids:
                     link_rows.append((authorship_id, batch.institution_ids[inst_id]))
-    _copy(
+    copy_rows(
         cursor,
         "works_authorship",
         "id, work_id, researcher_id, position, raw_author_name, is_corresponding",
         authorship_rows,
     )
-    _copy(cursor, "works_authorshipinstitution", "authorship_id, institution_id", link_rows)
+    copy_rows(cursor, "works_authorshipinstitution", "authorship_id, institution_id", link_rows)
 
 
 def _copy_work_topics(batch: WorkBatch) -> None:
     topic_ids = batch.topic_ids
-    _copy(
+    copy_rows(
         batch.cursor,
         "works_worktopic",
         "work_id, topic_id, score",
@@ -534,7 +537,7 @@ def _insert_citations(batch: WorkBatch) -> None:
     """Citation edges of the changed works; the cited work's id where it is already known,
     and edges imported earlier towards works that arrive only now get theirs."""
     cursor = batch.cursor
-    _copy(
+    copy_rows(
         cursor,
         "stg_citation",
         "k, cited_oa",
@@ -629,7 +632,7 @@ def _upsert_counts(cursor: Any, *, offered: int) -> BatchResult:
 def load_institutions(items: list[ParsedInstitution]) -> BatchResult:
     with connection.cursor() as cursor:
         _prepare(cursor)
-        _copy(
+        copy_rows(
             cursor,
             "stg_institution",
             """openalex_id, ror_id, display_name, country_code, institution_type, homepage_url,
@@ -667,7 +670,7 @@ def load_institutions(items: list[ParsedInstitution]) -> BatchResult:
 def load_sources(items: list[ParsedSource]) -> BatchResult:
     with connection.cursor() as cursor:
         _prepare(cursor)
-        _copy(
+        copy_rows(
             cursor,
             "stg_source",
             "openalex_id, display_name, issn_l, source_type, updated_date",
@@ -692,7 +695,7 @@ def load_sources(items: list[ParsedSource]) -> BatchResult:
 def load_topics(items: list[ParsedTopic]) -> BatchResult:
     with connection.cursor() as cursor:
         _prepare(cursor)
-        _copy(
+        copy_rows(
             cursor,
             "stg_topic",
             "origin, external_id, display_name, subfield, field, domain",
@@ -724,7 +727,7 @@ def load_authors(items: list[ParsedAuthor]) -> BatchResult:
         _upsert_institutions(
             cursor, {a.affiliation.openalex_id: a.affiliation for a in items if a.affiliation}
         )
-        _copy(
+        copy_rows(
             cursor,
             "stg_researcher",
             "openalex_id, orcid, display_name, slug, name_variants, affiliation_oa, updated_date",

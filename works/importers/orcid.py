@@ -20,14 +20,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, Any, TextIO, cast
 from xml.etree import ElementTree as ET
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from profiles.models import ClaimStatus, Employment, Institution, Researcher, VerificationLevel
+from profiles.models import ClaimStatus, Institution, VerificationLevel
 from works.importers.fields import (
     DroppedFields,
     RecordError,
@@ -36,14 +36,15 @@ from works.importers.fields import (
     one_line,
     researcher_slug,
 )
-from works.importers.reading import expand_paths, total_size
+from works.importers.openalex_load import IMPORT_LOCK, copy_rows
+from works.importers.reading import expand_paths, read_ahead, total_size
 from works.importers.refresh import RefreshQueue
 from works.importers.report import ImportReport, Progress
 
-BATCH = 500  # records per transaction
-EMPLOYMENT_FIELDS = [
+BATCH = 1000  # records per transaction
+EMPLOYMENT_COLUMNS = [
     "organization_name",
-    "institution",
+    "institution_id",
     "department",
     "role_title",
     "start_year",
@@ -185,10 +186,39 @@ def iter_xml_documents(paths: Iterable[Path]) -> Iterator[tuple[str, IO[bytes] |
                 yield str(path), exc
 
 
+@dataclass(frozen=True)
+class BadDocument:
+    line: int
+    reason: str
+
+
+def read_orcid_records(
+    paths: Iterable[Path],
+) -> Iterator[tuple[str, OrcidRecord | BadDocument | None]]:
+    """(name, record) per XML document; a document that cannot be read or has no usable iD
+    gives a `BadDocument`, ORCID's stand-in for a locked or deactivated record gives None."""
+    for name, stream in iter_xml_documents(paths):
+        if isinstance(stream, Exception):
+            yield name, BadDocument(0, f"cannot read: {stream}")
+            continue
+        try:
+            root = ET.parse(stream).getroot()  # noqa: S314 - expat ≥2.4 limits entity expansion
+            if root.tag == f"{{{NS['error']}}}error":
+                yield name, None
+                continue
+            yield name, parse_orcid(root)
+        except ET.ParseError as exc:
+            yield name, BadDocument(exc.position[0], f"malformed XML: {exc}")
+        except RecordError as exc:
+            yield name, BadDocument(1, str(exc))
+
+
 def _institution_ids(records: list[OrcidRecord]) -> dict[tuple[str | None, str], int | None]:
     """(ROR id, organisation) → institution: by ROR id when ORCID gives a known one, else the one
     institution whose name equals the organisation's (case-insensitive); two queries in all."""
     jobs = [job for record in records for job in record.employments]
+    if not jobs:
+        return {}
     rors = sorted({job.ror_id for job in jobs if job.ror_id})
     by_ror: dict[str, int] = {}
     for ror_id, pk in (
@@ -214,106 +244,193 @@ def _institution_ids(records: list[OrcidRecord]) -> dict[tuple[str | None, str],
     return found
 
 
-def load_orcid_batch(records: list[OrcidRecord]) -> list[tuple[str, int]]:
-    """('created' | 'updated' | 'skipped', researcher id) per record, in a handful of queries
-    for the whole batch (distinct iDs), inside the caller's transaction."""
-    now = timezone.now()
+@dataclass
+class _Held:
+    """A researcher as the batch found it (or as it will be created), and what changes."""
+
+    pk: int
+    display_name: str
+    name_variants: list[str]
+    affiliation_id: int | None
+    claimed: bool
+    new: bool = False
+    changed: bool = False  # its name variants or affiliation to be written
+
+
+@dataclass
+class _StoredJob:
+    pk: int
+    values: dict[str, object]
+
+
+def _held_researchers(cursor: Any, records: list[OrcidRecord]) -> dict[str, _Held]:
+    """The batch's researchers by iD, locked; the missing ones get ids drawn for them."""
+    cursor.execute(
+        """
+        SELECT orcid, id, display_name, name_variants, affiliation_id, claim_status
+        FROM profiles_researcher WHERE orcid = ANY(%s) FOR UPDATE
+        """,
+        [[record.orcid for record in records]],
+    )
     held = {
-        r.orcid: r
-        for r in Researcher.objects.select_for_update().filter(
-            orcid__in=[record.orcid for record in records]
-        )
+        orcid: _Held(pk, name, list(variants or []), affiliation, status == ClaimStatus.CLAIMED)
+        for orcid, pk, name, variants, affiliation, status in cursor.fetchall()
     }
+    missing = [record for record in records if record.orcid not in held]
+    if missing:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('profiles_researcher', 'id')) "
+            "FROM generate_series(1, %s)",
+            [len(missing)],
+        )
+        for record, (pk,) in zip(missing, cursor.fetchall(), strict=True):
+            name = (record.display_name or record.orcid)[:500]
+            held[record.orcid] = _Held(pk, name, [], None, claimed=False, new=True)
+    return held
+
+
+def _stored_jobs(cursor: Any, researcher_ids: list[int]) -> dict[int, dict[str, _StoredJob]]:
+    cursor.execute(
+        f"""
+        SELECT researcher_id, source_key, id, {", ".join(EMPLOYMENT_COLUMNS)}
+        FROM profiles_employment WHERE source = 'orcid' AND researcher_id = ANY(%s)
+        """,  # noqa: S608 - column names are literals of this module
+        [researcher_ids],
+    )
+    stored: dict[int, dict[str, _StoredJob]] = {}
+    for researcher_id, key, pk, *values in cursor.fetchall():
+        stored.setdefault(researcher_id, {})[key] = _StoredJob(
+            pk, dict(zip(EMPLOYMENT_COLUMNS, values, strict=True))
+        )
+    return stored
+
+
+def load_orcid_batch(records: list[OrcidRecord]) -> list[tuple[str, int]]:
+    """('created' | 'updated' | 'skipped', researcher id) per record (distinct iDs), inside the
+    caller's transaction: a few set-based statements for the whole batch, new rows by COPY."""
     outcome = {record.orcid: "skipped" for record in records}
-    new = []
-    for record in records:
-        if record.orcid not in held:
-            name = record.display_name or record.orcid
-            new.append(
-                Researcher(
-                    slug=researcher_slug(name, record.orcid),
-                    display_name=name[:500],
-                    orcid=record.orcid,
-                    verification_level=VerificationLevel.L1,
-                )
-            )
-            outcome[record.orcid] = "created"
-    for researcher in Researcher.objects.bulk_create(new):
-        held[researcher.orcid or ""] = researcher
 
     def changed(orcid: str) -> None:
         if outcome[orcid] == "skipped":
             outcome[orcid] = "updated"
 
-    renamed = []
-    for record in records:
-        researcher = held[record.orcid]
-        variants = sorted(
-            set(researcher.name_variants)
-            | {n[:500] for n in record.names if n != researcher.display_name}
-        )
-        if variants != sorted(researcher.name_variants):
-            researcher.name_variants = variants
-            researcher.updated_at = now
-            renamed.append(researcher)
-            changed(record.orcid)
-    Researcher.objects.bulk_update(renamed, ["name_variants", "updated_at"])
-
-    institutions = _institution_ids(records)
-    stored: dict[int, dict[str, Employment]] = {}
-    for job in Employment.objects.filter(
-        researcher_id__in=[held[r.orcid].pk for r in records], source="orcid"
-    ):
-        stored.setdefault(job.researcher_id, {})[job.source_key] = job
-    stale: list[int] = []
-    created: list[Employment] = []
-    rewritten: list[Employment] = []
-    placed = []
-    for record in records:
-        researcher = held[record.orcid]
-        wanted = {}
-        for item in record.employments:
-            wanted[item.put_code[:64]] = {
-                "organization_name": item.organization,
-                "institution_id": institutions[(item.ror_id, item.organization)],
-                "department": item.department,
-                "role_title": item.role_title,
-                "start_year": item.start_year,
-                "end_year": item.end_year,
+    with connection.cursor() as cursor:
+        # The OpenAlex loader takes the same lock: an author it creates with this iD cannot
+        # appear between the lookup and the insert.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+        held = _held_researchers(cursor, records)
+        institutions = _institution_ids(records)
+        stored = _stored_jobs(cursor, [h.pk for h in held.values() if not h.new])
+        stale: list[int] = []
+        new_jobs: list[tuple[Any, ...]] = []
+        rewritten: list[tuple[Any, ...]] = []
+        for record in records:
+            researcher = held[record.orcid]
+            if researcher.new:
+                outcome[record.orcid] = "created"
+            variants = sorted(
+                set(researcher.name_variants)
+                | {n[:500] for n in record.names if n != researcher.display_name}
+            )
+            if variants != sorted(researcher.name_variants):
+                researcher.name_variants = variants
+                researcher.changed = True
+                changed(record.orcid)
+            wanted = {
+                item.put_code[:64]: {
+                    "organization_name": item.organization,
+                    "institution_id": institutions[(item.ror_id, item.organization)],
+                    "department": item.department,
+                    "role_title": item.role_title,
+                    "start_year": item.start_year,
+                    "end_year": item.end_year,
+                }
+                for item in record.employments
             }
-        mine = stored.get(researcher.pk, {})
-        gone = [job.pk for key, job in mine.items() if key not in wanted]
-        if gone:
-            stale.extend(gone)
-            changed(record.orcid)
-        for key, values in wanted.items():
-            current = mine.get(key)
-            if current is None:
-                created.append(
-                    Employment(researcher=researcher, source="orcid", source_key=key, **values)
-                )
+            mine = stored.get(researcher.pk, {})
+            gone = [job.pk for key, job in mine.items() if key not in wanted]
+            if gone:
+                stale.extend(gone)
                 changed(record.orcid)
-            elif any(getattr(current, f) != v for f, v in values.items()):
-                for f, v in values.items():
-                    setattr(current, f, v)
-                rewritten.append(current)
-                changed(record.orcid)
-        if researcher.affiliation_id is None and researcher.claim_status != ClaimStatus.CLAIMED:
-            current_jobs = [
-                v["institution_id"]
-                for v in wanted.values()
-                if v["institution_id"] and v["end_year"] is None
-            ]
-            if current_jobs:
-                researcher.affiliation_id = current_jobs[0]
-                researcher.updated_at = now
-                placed.append(researcher)
-                changed(record.orcid)
-    Employment.objects.filter(pk__in=stale).delete()
-    Employment.objects.bulk_create(created)
-    Employment.objects.bulk_update(rewritten, EMPLOYMENT_FIELDS)
-    Researcher.objects.bulk_update(placed, ["affiliation", "updated_at"])
+            for key, values in wanted.items():
+                current = mine.get(key)
+                if current is None:
+                    new_jobs.append(
+                        (researcher.pk, "orcid", key, *(values[c] for c in EMPLOYMENT_COLUMNS))
+                    )
+                    changed(record.orcid)
+                elif current.values != values:
+                    rewritten.append((*(values[c] for c in EMPLOYMENT_COLUMNS), current.pk))
+                    changed(record.orcid)
+            if researcher.affiliation_id is None and not researcher.claimed:
+                current_jobs = [
+                    v["institution_id"]
+                    for v in wanted.values()
+                    if v["institution_id"] and v["end_year"] is None
+                ]
+                if current_jobs:
+                    researcher.affiliation_id = cast(int, current_jobs[0])
+                    researcher.changed = True
+                    changed(record.orcid)
+        _write_researchers(cursor, held)
+        if stale:
+            cursor.execute("DELETE FROM profiles_employment WHERE id = ANY(%s)", [stale])
+        copy_rows(
+            cursor,
+            "profiles_employment",
+            f"researcher_id, source, source_key, {', '.join(EMPLOYMENT_COLUMNS)}",
+            new_jobs,
+        )
+        if rewritten:
+            assignments = ", ".join(f"{column} = %s" for column in EMPLOYMENT_COLUMNS)
+            cursor.executemany(
+                f"UPDATE profiles_employment SET {assignments} WHERE id = %s",  # noqa: S608
+                rewritten,
+            )
     return [(outcome[record.orcid], held[record.orcid].pk) for record in records]
+
+
+def _write_researchers(cursor: Any, held: dict[str, _Held]) -> None:
+    """New researchers by COPY (ids drawn already, level 1: anchored on the iD); changed ones'
+    name variants and affiliation updated in one round trip."""
+    now = timezone.now()
+    copy_rows(
+        cursor,
+        "profiles_researcher",
+        """id, slug, display_name, name_variants, headline, open_to_collaborate, orcid,
+           verification_level, claim_status, data_version, created_at, updated_at,
+           affiliation_id""",
+        (
+            (
+                h.pk,
+                researcher_slug(h.display_name, orcid),
+                h.display_name,
+                h.name_variants,
+                "",
+                False,
+                orcid,
+                VerificationLevel.L1.value,
+                ClaimStatus.UNCLAIMED.value,
+                1,
+                now,
+                now,
+                h.affiliation_id,
+            )
+            for orcid, h in held.items()
+            if h.new
+        ),
+    )
+    updates = [
+        (h.name_variants, h.affiliation_id, now, h.pk)
+        for h in held.values()
+        if h.changed and not h.new
+    ]
+    if updates:
+        cursor.executemany(
+            "UPDATE profiles_researcher SET name_variants = %s, affiliation_id = %s, "
+            "updated_at = %s WHERE id = %s",
+            updates,
+        )
 
 
 def orcid_import(
@@ -348,29 +465,21 @@ def orcid_import(
         pending.clear()
 
     try:
-        for name, stream in iter_xml_documents(files):
+        # Reading and parsing (Python) run a thousand records ahead of the writes (PostgreSQL).
+        for name, item in read_ahead(read_orcid_records(files)):
             report.read += 1
-            if isinstance(stream, Exception):
-                report.bad(path=name, line=0, reason=f"cannot read: {stream}")
+            if isinstance(item, BadDocument):
+                report.bad(path=name, line=item.line, reason=item.reason)
                 continue
-            try:
-                root = ET.parse(stream).getroot()  # noqa: S314 - expat ≥2.4 limits entity expansion
-                if root.tag == f"{{{NS['error']}}}error":
-                    # The data file's stand-in for a locked or deactivated record: nothing to do.
-                    report.skipped += 1
-                    continue
-                record = parse_orcid(root)
-            except ET.ParseError as exc:
-                report.bad(path=name, line=exc.position[0], reason=f"malformed XML: {exc}")
+            if item is None:
+                # The data file's stand-in for a locked or deactivated record: nothing to do.
+                report.skipped += 1
                 continue
-            except RecordError as exc:
-                report.bad(path=name, line=1, reason=str(exc))
-                continue
-            for reason in record.dropped:
+            for reason in item.dropped:
                 report.field_dropped(path=name, line=1, reason=reason)
-            if record.orcid in pending:
+            if item.orcid in pending:
                 flush()  # the same iD again: its first copy lands first, as record by record
-            pending[record.orcid] = record
+            pending[item.orcid] = item
             if len(pending) >= BATCH:
                 flush()
             if not name.count("!"):

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import queue
 import re
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -220,3 +222,51 @@ def json_error_reason(data: bytes, exc: orjson.JSONDecodeError) -> str:
 def _chain_first(first: bytes, stream: IO[bytes]) -> Iterator[bytes]:
     yield first
     yield from stream
+
+
+_READ_AHEAD_END = object()
+
+
+def read_ahead[T](items: Iterator[T], *, depth: int = 1000) -> Iterator[T]:
+    """`items`, produced on a thread of their own up to `depth` ahead of the caller.
+
+    For importers whose reading and parsing is Python work and whose writing mostly waits on
+    PostgreSQL (which releases the GIL): the next records are parsed while a batch is written.
+    The queue is bounded, so memory does not grow with the input. An exception raised while
+    producing is raised here, in the caller; a caller that stops early stops the producer too.
+    """
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as exc:  # handed to the caller, which raises it
+            put((False, exc))
+        finally:
+            if isinstance(items, Generator):
+                items.close()
+            put(_READ_AHEAD_END)
+
+    producer = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    producer.start()
+    try:
+        while (message := handoff.get()) is not _READ_AHEAD_END:
+            ok, value = message
+            if not ok:
+                raise value
+            yield value
+    finally:
+        stop.set()
+        producer.join()
