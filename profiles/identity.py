@@ -132,6 +132,26 @@ def names_compatible(a: str, b: str) -> bool:
     return all(_given_agree(p, q) for p, q in zip(x.given, y.given, strict=True))
 
 
+def name_key(name: str) -> str | None:
+    """What `names_compatible` requires equal on both sides, as one string: the folded family
+    name, the number of given names and the first letter of the first ("wang|1|j"); for an East
+    Asian name, the whole folded name ("=山田太郎"). Compatible names have equal keys (the
+    converse does not hold), so an index on the keys finds every compatible record, and a
+    record with no key (no family name) is compatible with nothing."""
+    parsed = parse_name(name)
+    if parsed.is_whole:
+        return f"={parsed.whole}"
+    if not parsed.family:
+        return None
+    initial = parsed.given[0][0] if parsed.given else ""
+    return f"{' '.join(parsed.family)}|{len(parsed.given)}|{initial}"
+
+
+def name_keys(names: list[str]) -> list[str]:
+    """The distinct keys of a record's names (display name and variants), sorted."""
+    return sorted({key for name in names if (key := name_key(name)) is not None})
+
+
 def family_name_surface(name: str) -> str:
     """The family name as written (not folded), for a substring search over stored names; for
     an East Asian name, its longest word (the whole name when written without spaces), which

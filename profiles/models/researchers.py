@@ -77,6 +77,11 @@ class Researcher(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     display_name = models.CharField(max_length=500)
     name_variants = ArrayField(models.CharField(max_length=500), default=list, blank=True)
+    # `profiles.identity.name_keys` of the display name and the variants: the name rule's
+    # candidate lookup (`works.importers.names`) is an index scan on them. NULL until computed:
+    # a trigger (migration 0011) sets it back to NULL when a write changes the names without
+    # it, and the lookup computes the missing ones first, so a stale key is never trusted.
+    name_keys = ArrayField(models.TextField(), null=True, blank=True, editable=False)
     headline = models.CharField(max_length=300, blank=True)
     affiliation = models.ForeignKey(
         Institution, null=True, blank=True, on_delete=models.SET_NULL, related_name="researchers"
@@ -123,6 +128,12 @@ class Researcher(models.Model):
             ),
             models.Index(Lower("display_name"), name="researcher_name_lower"),
             GinIndex(NameWords("display_name"), name="researcher_name_words"),
+            GinIndex(fields=["name_keys"], name="researcher_name_keys"),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(name_keys__isnull=True),
+                name="researcher_name_keys_missing",
+            ),
         ]
 
     def __str__(self) -> str:

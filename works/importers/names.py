@@ -19,6 +19,14 @@ The rule, conservative on purpose — two people are never merged on their name 
 
 A new L0 record is therefore one person-on-one-paper until evidence links it; claims, ORCID or a
 moderator's merge can join records later, with a person deciding.
+
+Step 1 is an index lookup, not a scan: every record stores the keys of its names
+(`Researcher.name_keys`: folded family name, number of given names, first initial), compatible
+names share a key, so all compatible records of a paper's names come back in one query, however
+many namesakes there are. The display name must still contain the family name as written
+(ILIKE), as when step 1 was a substring scan of display names, so the rule decides exactly what
+it decided then — without that scan's cut-off of 50 rows, which made the decision depend on
+row order (tests/works/test_names.py runs both over the same synthetic file).
 """
 
 from __future__ import annotations
@@ -27,11 +35,12 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from profiles.identity import family_name_surface, names_compatible
+from profiles.identity import family_name_surface, name_key, name_keys, names_compatible
 from profiles.models import Researcher, VerificationLevel
 from works.importers.fields import researcher_slug
 
-MAX_CANDIDATES = 50
+FILL_CHUNK = 5000
+SEPARATOR = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -48,29 +57,95 @@ class PaperAuthors:
     slots: list[NameSlot]
 
 
-def _candidates(name: str) -> list[int]:
-    family = family_name_surface(name)
-    if len(family) < 2:
-        return []
-    escaped = family.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+class NameKeysNotWritten(RuntimeError):
+    pass
+
+
+def name_keys_fill() -> int:
+    """Compute the name keys of records written without them (by other writers, or whose names
+    changed since, see `Researcher.name_keys`); how many. Each is written only if the names it
+    was computed from are still the record's, so a concurrent rename is not overwritten."""
+    filled = 0
     with connection.cursor() as cursor:
-        # ILIKE (not Django's UPPER … LIKE) so the trigram index on display_name serves it.
+        while True:
+            cursor.execute(
+                "SELECT id, display_name, name_variants FROM profiles_researcher "
+                "WHERE name_keys IS NULL LIMIT %s",
+                [FILL_CHUNK],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return filled
+            # One statement per chunk (arrays in, joined by a unit separator: cleaned text
+            # never holds control characters), not one per row.
+            cursor.execute(
+                """
+                UPDATE profiles_researcher r SET name_keys = string_to_array(k.keys, chr(31))
+                FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+                     AS k(id, keys, display, variants)
+                WHERE r.id = k.id AND r.name_keys IS NULL AND r.display_name = k.display
+                  AND array_to_string(r.name_variants, chr(31)) = k.variants
+                """,
+                [
+                    [pk for pk, _display, _variants in rows],
+                    [
+                        SEPARATOR.join(name_keys([display, *(variants or [])]))
+                        for _pk, display, variants in rows
+                    ],
+                    [display for _pk, display, _variants in rows],
+                    [SEPARATOR.join(variants or []) for _pk, _display, variants in rows],
+                ],
+            )
+            if cursor.rowcount == 0:
+                # Every row of the chunk renamed meanwhile is next to impossible; a guard that
+                # never holds would loop for ever: say so instead.
+                raise NameKeysNotWritten(f"no name keys written for {len(rows)} researchers")
+            filled += cursor.rowcount
+
+
+def candidates_for(names: list[str]) -> dict[str, set[int]]:
+    """Step 1 of the rule for each name: the researchers compatible with it, in one query.
+
+    Every record whose display name or a variant is compatible with the name shares its key
+    (`profiles.identity.name_key`), so the indexed key lookup finds them all, however many
+    (no cut-off: which ones a cut-off kept would depend on row order). The display name must
+    also contain the family name as written (ILIKE), as the substring scan this lookup
+    replaced required, so the rule decides what it decided before.
+    """
+    name_keys_fill()
+    asked = {}
+    for name in dict.fromkeys(names):
+        family = family_name_surface(name)
+        key = name_key(name)
+        if len(family) >= 2 and key is not None:
+            escaped = family.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            asked[name] = (key, f"%{escaped}%")
+    found: dict[str, set[int]] = {name: set() for name in names}
+    if not asked:
+        return found
+    order = list(asked)
+    with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, display_name, name_variants FROM profiles_researcher "
-            "WHERE display_name ILIKE %s LIMIT %s",
-            [f"%{escaped}%", MAX_CANDIDATES],
+            """
+            SELECT q.i, r.id, r.display_name, r.name_variants
+            FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS q(key, pattern, i)
+            JOIN profiles_researcher r ON r.name_keys @> ARRAY[q.key]
+            WHERE r.display_name ILIKE q.pattern
+            """,
+            [[asked[n][0] for n in order], [asked[n][1] for n in order]],
         )
         rows = cursor.fetchall()
-    return [
-        pk
-        for pk, display, variants in rows
-        if any(names_compatible(name, n) for n in [display, *(variants or [])])
-    ]
+    for i, pk, display, variants in rows:
+        name = order[i - 1]
+        if any(names_compatible(name, n) for n in [display, *(variants or [])]):
+            found[name].add(pk)
+    return found
 
 
-def _shared_work_pairs(candidates: set[int], others: set[int]) -> set[tuple[int, int]]:
+def _shared_work_partners(candidates: set[int], others: set[int]) -> dict[int, set[int]]:
+    """Candidate → the researchers of `others` it already shares a work with."""
     if not candidates or not others:
-        return set()
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -82,20 +157,31 @@ def _shared_work_pairs(candidates: set[int], others: set[int]) -> set[tuple[int,
             """,
             [sorted(candidates), sorted(others)],
         )
-        return {(a, b) for a, b in cursor.fetchall()}
+        partners: dict[int, set[int]] = {}
+        for a, b in cursor.fetchall():
+            partners.setdefault(a, set()).add(b)
+        return partners
 
 
 def resolve_paper(paper: PaperAuthors) -> dict[tuple[int, int], int | None]:
     """Slot key → the accepted researcher id, or None when a new L0 record is needed."""
     known = set(paper.known_researcher_ids)
-    by_slot = {slot.key: set(_candidates(slot.name)) - known for slot in paper.slots}
+    compatible = candidates_for([slot.name for slot in paper.slots])
+    by_slot = {slot.key: compatible[slot.name] - known for slot in paper.slots}
     everyone: set[int] = set().union(*by_slot.values()) if by_slot else set()
-    pairs = _shared_work_pairs(everyone, everyone | known)
+    partners = _shared_work_partners(everyone, everyone | known)
     chosen: dict[tuple[int, int], int | None] = {}
     taken: set[int] = set()
     for slot in paper.slots:
-        others = known | set().union(*(c for k, c in by_slot.items() if k != slot.key))
-        accepted = {c for c in by_slot[slot.key] if any((c, o) in pairs for o in others)}
+        # The evidence (step 2): a co-author on an earlier work who is an identified author of
+        # this paper or a candidate for another of its names. Only a candidate's few co-authors
+        # are looked at, not every pair of namesakes: common names have thousands.
+        others = [known, *(c for k, c in by_slot.items() if k != slot.key)]
+        accepted = {
+            c
+            for c in by_slot[slot.key]
+            if c in partners and any(o in group for o in partners[c] for group in others)
+        }
         if len(accepted) == 1 and not (accepted & taken):
             chosen[slot.key] = next(iter(accepted))
             taken |= accepted
@@ -122,6 +208,7 @@ def name_only_researchers(papers: list[PaperAuthors]) -> tuple[dict[tuple[int, i
         Researcher(
             slug=slug,
             display_name=(slot.display or slot.name)[:500],
+            name_keys=name_keys([(slot.display or slot.name)[:500]]),
             verification_level=VerificationLevel.L0,
         )
         for slug, slot in needed.items()
