@@ -144,3 +144,30 @@ def test_line_breaks_in_orcid_names_become_spaces(db, tmp_path):
     assert report.ok, report.errors
     researcher = Researcher.objects.get(orcid="0000-0003-4231-1897")
     assert researcher.display_name == "Dio  midis Spinellis"
+
+
+def _archive_of(path: Path, members: int) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for number in range(members):
+            data = b"<x/>"
+            info = tarfile.TarInfo(f"summaries/{number % 1000:03d}/{number}.xml")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_reading_a_data_file_archive_takes_the_same_memory_whatever_its_length(tmp_path):
+    """The data file has millions of members; Python's TarFile would keep every one it read."""
+    import tracemalloc
+
+    from works.importers.orcid import iter_xml_documents
+
+    peaks = []
+    for members in (1_000, 12_000):
+        archive = _archive_of(tmp_path / f"{members}.tar.gz", members)
+        tracemalloc.start()
+        assert sum(1 for _ in iter_xml_documents([archive])) == members
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+
+    assert peaks[1] < peaks[0] * 1.3, peaks

@@ -171,7 +171,11 @@ def iter_xml_documents(paths: Iterable[Path]) -> Iterator[tuple[str, IO[bytes] |
         if path.name.endswith((".tar.gz", ".tgz", ".tar")):
             try:
                 with tarfile.open(path, mode="r|*") as archive:
-                    for member in archive:
+                    while (member := archive.next()) is not None:
+                        # TarFile keeps every member it has read (millions in the data file)
+                        # in `members`, a list typeshed leaves out: forget them, so memory
+                        # stays flat.
+                        archive.members.clear()  # type: ignore[attr-defined]
                         if member.isfile() and member.name.endswith(".xml"):
                             stream = archive.extractfile(member)
                             if stream is not None:
