@@ -26,6 +26,12 @@ class RelationMove:
     name: str
     moving: int
     colliding: int
+    singular: str = ""
+
+    @property
+    def moving_label(self) -> str:
+        """ "1 authorship", "3 authorships": the relation's name agreeing with the count."""
+        return f"{self.moving} {self.singular if self.moving == 1 and self.singular else self.name}"
 
 
 @dataclass
@@ -71,7 +77,14 @@ def _relation_moves(
             keys = set(theirs.values_list(*relation.unique_with))
             mine = rows.filter(**relation.unique_when).values_list(*relation.unique_with)
             colliding = sum(1 for key in mine if key in keys)
-        moves.append(RelationMove(_relation_name(relation), total - colliding, colliding))
+        moves.append(
+            RelationMove(
+                _relation_name(relation),
+                total - colliding,
+                colliding,
+                singular=str(relation.model._meta.verbose_name),
+            )
+        )
     return moves
 
 

@@ -209,3 +209,11 @@ def test_the_flag_queue_offers_the_move(mixed, moderator):
     flag = WorkFlag.objects.order_by("pk").first()
     page = _client(moderator).get(reverse("claims:moderation_flags")).content.decode()
     assert reverse("records:flag_move", args=[flag.pk]) in page
+
+
+def test_a_relation_count_agrees_with_its_noun():
+    from records.selectors import RelationMove
+
+    assert RelationMove("authorships", 1, 0, singular="authorship").moving_label == "1 authorship"
+    assert RelationMove("authorships", 2, 0, singular="authorship").moving_label == "2 authorships"
+    assert RelationMove("follows", 0, 0, singular="follow").moving_label == "0 follows"
