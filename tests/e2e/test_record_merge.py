@@ -57,7 +57,7 @@ def test_a_moderator_merges_two_records_of_one_person_and_undoes_it(
     preview = page.locator("#merge-preview")
     expect(preview).to_contain_text("nothing has changed yet")
     expect(preview).to_contain_text("12 works")
-    expect(preview).to_contain_text("1 follows moving over")
+    expect(preview).to_contain_text("1 follow moving over")
     page.get_by_label("Why (shown in the audit)").fill("Same economist, two OpenAlex ids")
     page.get_by_role("button", name="Merge").click()
 
