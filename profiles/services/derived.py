@@ -33,11 +33,19 @@ def refresh_requests_drain(*, batch_size: int | None = None) -> int:
     refreshed = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
+            # A record that a writer holds (a claim decision locks it, then queues a refresh
+            # for it) is left for the next drain, which its writer schedules on commit. Taking
+            # its request and then waiting for the record (the snapshot's foreign key) would
+            # deadlock with that writer's insert of the same request.
             cursor.execute(
                 """
                 DELETE FROM profiles_researcherrefreshrequest WHERE researcher_id IN (
-                    SELECT researcher_id FROM profiles_researcherrefreshrequest
-                    ORDER BY requested_at, researcher_id LIMIT %s FOR UPDATE SKIP LOCKED
+                    SELECT q.researcher_id
+                    FROM profiles_researcherrefreshrequest q
+                    JOIN profiles_researcher r ON r.id = q.researcher_id
+                    ORDER BY q.requested_at, q.researcher_id LIMIT %s
+                    FOR UPDATE OF q SKIP LOCKED
+                    FOR KEY SHARE OF r SKIP LOCKED
                 ) RETURNING researcher_id
                 """,
                 [size],

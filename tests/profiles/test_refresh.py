@@ -223,3 +223,54 @@ def test_a_request_waiting_past_its_deadline_gets_a_new_drain(db, eager_tasks, s
     assert refresh_drain_schedule_overdue() == DrainScheduling.SCHEDULED
     assert not ResearcherRefreshRequest.objects.exists()  # drained (in-process)
     assert TrustSnapshot.objects.filter(researcher=me).exists()
+
+
+def test_a_drain_never_waits_for_a_writer_holding_a_record(transactional_db, no_drain_waiting):
+    """A claim decision locks its record, then queues a refresh for it. A drain that took the
+    record's request first and then waited for the record deadlocked with it (CI, stop 19: the
+    moderator saw a 503). The drain now leaves a record a writer holds for the next drain."""
+    import threading
+
+    from django.db import connections
+
+    held, free = ResearcherFactory(), ResearcherFactory()
+    ResearcherRefreshRequest.objects.bulk_create(
+        [ResearcherRefreshRequest(researcher=r) for r in (held, free)]
+    )
+    locked, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def writer() -> None:  # what claims.services does on approval, in its own connection
+        try:
+            with transaction.atomic():
+                list(Researcher.objects.select_for_update().filter(pk=held.pk))
+                locked.set()
+                release.wait(10)
+                researchers_request_refresh(researcher_ids=[held.pk])
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting at all fails the test
+        try:
+            assert refresh_requests_drain() == 1
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        assert TrustSnapshot.objects.filter(researcher=free).exists()
+        assert not TrustSnapshot.objects.filter(researcher=held).exists()
+        assert list(ResearcherRefreshRequest.objects.values_list("researcher", flat=True)) == [
+            held.pk
+        ]
+    finally:
+        release.set()
+        thread.join(10)
+    assert not failures, failures
+    assert refresh_requests_drain() == 1  # the next drain takes it
+    assert TrustSnapshot.objects.filter(researcher=held).exists()
