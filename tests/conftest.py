@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from bzpeer.celery import app as celery_app
 from tests.factories import UserFactory
@@ -67,7 +67,9 @@ def start_celery_worker(
     """Start a real worker on `queue` against the test database; return once it is ready.
     `pool="prefork"` runs one pool child (the fault tests kill it)."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue)
+    # Its connections are named after the queue (libpq reads PGAPPNAME), so what a killed
+    # worker leaves behind in PostgreSQL can be found and ended (`worker_backends_end`).
+    env.update(DATABASE_URL=_database_url(), CELERY_QUEUE=queue, PGAPPNAME=f"worker-{queue}")
     env.update(env_overrides)
     with log_path.open("w") as log:
         proc = subprocess.Popen(
@@ -83,6 +85,21 @@ def start_celery_worker(
             raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()}")
         time.sleep(0.1)
     return proc
+
+
+def worker_backends_end(queue: str) -> None:
+    """End the database sessions a stopped worker left behind. A worker killed while its
+    session waited on a lock leaves that session running (PostgreSQL notices a vanished client
+    only when it next writes to it), holding its locks into the next test's flush."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                [f"worker-{queue}"],
+            )
+    except DatabaseError:  # a fault test's database restarted under this connection
+        connection.close()
 
 
 def reset_broker_connections() -> None:
@@ -108,6 +125,8 @@ def celery_worker_process(transactional_db, tmp_path) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=10)
+        worker_backends_end(queue)
         # Shown by pytest when the test failed.
         print(f"--- celery worker log ---\n{log_path.read_text()}")
 

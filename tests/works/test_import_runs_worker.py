@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from bzpeer.celery import app as celery_app
-from tests.conftest import start_celery_worker
+from tests.conftest import start_celery_worker, worker_backends_end
 from tests.works.importing import openalex_work, write_jsonl
 from works.models import ImportFileState, ImportRun, Work
 
@@ -39,7 +39,9 @@ def two_workers(transactional_db, tmp_path):
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(timeout=10)
             print(f"--- worker {i} log ---\n{(tmp_path / f'worker-{i}.log').read_text()}")
+        worker_backends_end(queue)
 
 
 def wait_for_run(run: ImportRun, *, timeout: float = 180) -> None:
