@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from profiles.models import Researcher
+
 
 class MergePairForm(forms.Form):
     """The two records of a merge, by slug: `source` goes, `target` stays."""
@@ -35,21 +37,32 @@ class SplitFilterForm(forms.Form):
     topic = forms.TypedChoiceField(label="Topic", coerce=int, required=False, empty_value=None)
 
 
-class SplitForm(forms.Form):
-    works = forms.TypedMultipleChoiceField(coerce=int, label="Works to move")
+class MoveDestinationForm(forms.Form):
+    """Where moved works go (an existing record by its slug, or a new record) and why.
+    A slug that names no record is an error on the field, so what was typed stays."""
+
     target = forms.SlugField(
         label="Existing record to receive them (slug; empty: a new record)", required=False
     )
     new_name = forms.CharField(label="Name of the new record", max_length=300, required=False)
     reason = forms.CharField(label="Why (shown in the audit)", max_length=2000, required=False)
 
+    target_record: Researcher | None = None
 
-class FlagMoveForm(forms.Form):
+    def clean_target(self) -> str:
+        slug: str = self.cleaned_data["target"]
+        if slug:
+            self.target_record = Researcher.objects.filter(slug=slug).first()
+            if self.target_record is None:
+                raise forms.ValidationError("No record has this slug.")
+        return slug
+
+
+class SplitForm(MoveDestinationForm):
+    works = forms.TypedMultipleChoiceField(coerce=int, label="Works to move")
+
+
+class FlagMoveForm(MoveDestinationForm):
     """Accept "not mine" flags by moving their works: which flags, to which record, why."""
 
     flags = forms.TypedMultipleChoiceField(coerce=int, label="Flagged works to move")
-    target = forms.SlugField(
-        label="Existing record to receive them (slug; empty: a new record)", required=False
-    )
-    new_name = forms.CharField(label="Name of the new record", max_length=300, required=False)
-    reason = forms.CharField(label="Why (shown in the audit)", max_length=2000, required=False)

@@ -216,10 +216,8 @@ def split_view(request: AuthedRequest, slug: str) -> HttpResponse:
     )
     form = SplitForm(data)
     form.fields["works"].choices = [(w.pk, w.title) for w in works]  # type: ignore[attr-defined]
+    target = form.target_record if form.is_valid() else None
     if request.method == "POST" and form.is_valid():
-        target = None
-        if form.cleaned_data["target"]:
-            target = get_object_or_404(Researcher, slug=form.cleaned_data["target"])
         try:
             operation = records_split(
                 source_id=researcher.pk,
@@ -236,7 +234,6 @@ def split_view(request: AuthedRequest, slug: str) -> HttpResponse:
             return redirect("records:operation_detail", operation_id=operation.pk)
     preview = None
     if form.is_bound and form.is_valid():
-        target = Researcher.objects.filter(slug=form.cleaned_data["target"]).first()
         preview = {
             "count": len(form.cleaned_data["works"]),
             "target": target,
@@ -296,11 +293,7 @@ def flag_move_view(request: AuthedRequest, flag_id: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = FlagMoveForm(data, initial={"flags": [flag.pk]})
     form.fields["flags"].choices = [(f.pk, f.work.title) for f in pending]  # type: ignore[attr-defined]
-    target = None
-    if form.is_valid() and form.cleaned_data["target"]:
-        target = Researcher.objects.filter(slug=form.cleaned_data["target"]).first()
-        if target is None:
-            form.add_error("target", "No record has this slug.")
+    target = form.target_record if form.is_valid() else None
     if request.method == "POST" and form.is_valid():
         try:
             operation = work_flags_accept_moving(

@@ -268,6 +268,21 @@ def test_a_split_of_works_not_on_the_record_is_refused(pair, moderator):
     assert small.authorships.filter(work_id=other_work).exists()
 
 
+def test_a_split_to_an_unknown_record_keeps_what_the_moderator_typed(pair, moderator):
+    big, _ = pair
+    works = list(big.authorships.values_list("work_id", flat=True)[:2])
+    response = _client(moderator).post(
+        reverse("records:split", args=[big.slug]),
+        {"works": works, "target": "no-such-record", "reason": "two chemists, one record"},
+    )
+    assert response.status_code == 400  # a form error, not a 404 page that loses the input
+    page = response.content.decode()
+    assert "No record has this slug" in page
+    assert 'value="no-such-record"' in page
+    assert "two chemists, one record" in page
+    assert big.authorships.count() == 9
+
+
 @pytest.mark.parametrize(
     ("who", "expected"),
     [("anonymous", 302), ("outsider", 404), ("owner", 200), ("moderator", 404)],
