@@ -65,7 +65,8 @@ def start_workers(
     command = [
         sys.executable, "-m", "celery", "-A", "bzpeer", "worker", "--loglevel", "INFO",
         "--without-heartbeat", "--without-gossip", "--without-mingle", "--pool", "prefork",
-        "--concurrency", str(concurrency), "--queues", env["CELERY_QUEUE"],
+        "--concurrency", str(concurrency),
+        "--queues", f"{env['CELERY_QUEUE']},{env['CELERY_QUEUE']}-import",
     ]  # fmt: skip
     for i in range(workers):
         log = (logs / f"worker-{i}.log").open("w")

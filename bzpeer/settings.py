@@ -199,6 +199,9 @@ CELERY_TIMEZONE = "UTC"
 # Separate queues let several checkouts (or test runs) share one Redis without stealing tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "bzpeer")
 CELERY_TASK_CREATE_MISSING_QUEUES = True
+# The import tasks go to `<CELERY_QUEUE>-import` (bzpeer.celery.route_task): start a worker for
+# it with `celery -A bzpeer worker -Q bzpeer-import` (docs/operations.md).
+CELERY_TASK_ROUTES = ("bzpeer.celery.route_task",)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -130,6 +130,33 @@ def gunicorn_command(*, host: str, port: str, workers: str) -> list[str]:
     ]
 
 
+def worker_commands(environ: dict[str, str], *, celery: str) -> dict[str, list[str]]:
+    """The site's workers: one for the default queue (slices, drains, mail) and one for the
+    import queue (`<queue>-import`, bzpeer.celery.route_task), so an import started from the
+    demo never holds up the short tasks. Both queues are named here: a worker started with
+    `--queues` consumes only those."""
+    queue = environ.get("CELERY_QUEUE", "bzpeer")
+    base = [celery, "-A", "bzpeer", "worker", "--loglevel", "INFO"]
+    return {
+        "worker": [
+            *base,
+            "--queues",
+            queue,
+            "--concurrency",
+            environ.get("WORKER_CONCURRENCY", "2"),
+        ],
+        "importer": [
+            *base,
+            "--queues",
+            f"{queue}-import",
+            "--concurrency",
+            environ.get("IMPORT_CONCURRENCY", "1"),
+            "--hostname",
+            "import@%h",
+        ],
+    }
+
+
 def run_site(environ: dict[str, str]) -> int:
     port = environ.get("PORT", "8000")
     host = environ.get("HOST", "127.0.0.1")
@@ -140,16 +167,7 @@ def run_site(environ: dict[str, str]) -> int:
     bin_dir = Path(sys.executable).parent
     commands = {
         "web": gunicorn_command(host=host, port=port, workers=environ.get("WEB_CONCURRENCY", "2")),
-        "worker": [
-            str(bin_dir / "celery"),
-            "-A",
-            "bzpeer",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            environ.get("WORKER_CONCURRENCY", "2"),
-        ],
+        **worker_commands(environ, celery=str(bin_dir / "celery")),
         "beat": [
             str(bin_dir / "celery"),
             "-A",

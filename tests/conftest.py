@@ -62,9 +62,10 @@ WORKER_COMMAND = [
 
 
 def start_celery_worker(
-    *, queue: str, log_path: Path, pool: str = "solo", **env_overrides: str
+    *, queue: str, log_path: Path, pool: str = "solo", queues: str = "", **env_overrides: str
 ) -> subprocess.Popen:
     """Start a real worker on `queue` against the test database; return once it is ready.
+    `queues` (comma-separated) overrides the queues it consumes (default: `queue` only).
     `pool="prefork"` runs one pool child (the fault tests kill it)."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     # Its connections are named after the queue (libpq reads PGAPPNAME), so what a killed
@@ -73,7 +74,7 @@ def start_celery_worker(
     env.update(env_overrides)
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [*WORKER_COMMAND, "--pool", pool, "--concurrency", "1", "--queues", queue],
+            [*WORKER_COMMAND, "--pool", pool, "--concurrency", "1", "--queues", queues or queue],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
     # Generous: under pytest-xdist on a loaded 2-core machine a worker's imports alone have

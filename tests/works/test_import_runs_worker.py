@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from bzpeer.celery import app as celery_app
+from bzpeer.celery import import_queue
 from tests.conftest import start_celery_worker, worker_backends_end
 from tests.works.importing import openalex_work, write_jsonl
 from works.models import ImportFileState, ImportRun, Work
@@ -21,12 +22,18 @@ WORKS_PER_PART = 300
 
 @pytest.fixture
 def two_workers(transactional_db, tmp_path):
-    """Two worker processes on one queue of their own, as two machines would be."""
+    """Two worker processes on queues of their own, as two machines would be: each consumes
+    the import queue (the file tasks) and the default queue (what an import owes)."""
     queue = f"test-{uuid.uuid4().hex[:10]}"
     previous = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
     procs = [
-        start_celery_worker(queue=queue, log_path=tmp_path / f"worker-{i}.log") for i in range(2)
+        start_celery_worker(
+            queue=queue,
+            queues=f"{queue},{import_queue(queue)}",
+            log_path=tmp_path / f"worker-{i}.log",
+        )
+        for i in range(2)
     ]
     try:
         yield queue
