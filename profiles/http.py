@@ -26,6 +26,7 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date
 from django_htmx.middleware import HtmxDetails
+from psycopg import errors as pg_errors
 
 from profiles.page_cache import (
     CSRF_PLACEHOLDER,
@@ -35,6 +36,14 @@ from profiles.page_cache import (
     profile_page_get,
     profile_page_key,
     profile_page_set,
+)
+
+# What PostgreSQL raises when a request collides with another change (SQLSTATE 40P01, 40001,
+# 55P03): the transaction was rolled back whole, and sending the request again succeeds.
+TRANSIENT_CONFLICTS = (
+    pg_errors.DeadlockDetected,
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
 )
 
 
@@ -186,7 +195,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     database (the database may be what failed)."""
     failure = sys.exc_info()[1]
     if isinstance(failure, OperationalError | InterfaceError):
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
-        response["Retry-After"] = "30"
+        # A deadlock, a serialization failure or a lock wait cut short is not an outage: the
+        # database answered, and the request lost a race with another change to the same rows.
+        conflict = isinstance(failure.__cause__, TRANSIENT_CONFLICTS)
+        response = HttpResponse(
+            loader.get_template("503.html").render({"conflict": conflict}), status=503
+        )
+        response["Retry-After"] = "1" if conflict else "30"
         return response
     return HttpResponse(loader.get_template("500.html").render(), status=500)

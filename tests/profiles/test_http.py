@@ -4,10 +4,11 @@ stale); the 404 and 500 pages are the site's, and the 500 page needs no database
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
+from profiles.models import Researcher
 from tests.factories import ResearcherFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,33 @@ def test_with_the_database_down_a_page_says_so_with_a_503_not_a_500(database_dow
     assert "Nothing was changed" in html
     assert f'href="{reverse("home")}"' in html and 'role="search"' in html
     assert "Log out" not in html  # no guess about who is asking
+
+
+def test_a_request_that_lost_a_race_says_so_and_asks_for_a_resend(transactional_db, rf):
+    """A real lock wait cut short (SQLSTATE 55P03) while another session holds the row: not
+    "cannot reach its database", but a conflict that a resend fixes."""
+    import psycopg
+
+    from profiles.http import server_error
+
+    researcher = ResearcherFactory()
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as other, other.transaction():
+        other.execute("SELECT 1 FROM profiles_researcher WHERE id = %s FOR UPDATE", [researcher.pk])
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '50ms'")
+                list(Researcher.objects.select_for_update().filter(pk=researcher.pk))
+        except OperationalError:
+            response = server_error(rf.post("/"))
+        else:
+            pytest.fail("the row was not locked by the other session")
+    assert response.status_code == 503 and response["Retry-After"] == "1"
+    html = response.content.decode()
+    assert "met another one at the same moment" in html and "send yours again" in html
+    assert "cannot reach its database" not in html
 
 
 def test_any_other_failure_is_the_500_page_in_the_site_layout(rf):
