@@ -15,6 +15,7 @@ class WorkPageForm(forms.Form):
     authors = forms.ChoiceField(choices=[("all", "all")], required=False)
     cited = forms.ChoiceField(choices=list(CITING_ORDERS.items()), required=False)
     cafter = forms.CharField(max_length=40, required=False)
+    cite = forms.ChoiceField(choices=[("show", "show")], required=False)
 
     def clean_cafter(self) -> CitingCursor | None:
         text = self.cleaned_data["cafter"]
@@ -32,10 +33,12 @@ class WorkPageState:
     authors_page: int
     citing_order: str
     citing_after: CitingCursor | None
+    cite_shown: bool  # the cite panel's references formatted in the page (else loaded by htmx)
 
 
 def work_page_state(query: QueryDict) -> WorkPageState:
-    """`?authors=all&apage=N&cited=newest|most-cited&cafter=<cursor>`; anything else is a 404."""
+    """`?authors=all&apage=N&cited=newest|most-cited&cafter=<cursor>&cite=show`; anything else
+    is a 404."""
     form = WorkPageForm(query)
     if not form.is_valid():
         raise Http404("No such page of this work.")
@@ -45,4 +48,5 @@ def work_page_state(query: QueryDict) -> WorkPageState:
         authors_page=page_number(query, name="apage", last=100),
         citing_order=data["cited"] or "newest",
         citing_after=data["cafter"],
+        cite_shown=data["cite"] == "show",
     )

@@ -77,10 +77,14 @@ def work_detail(request: HtmxHttpRequest, work_id: int, slug: str) -> HttpRespon
         return render(request, f"{TEMPLATE}#{partial}", context | _authors(work, figures, state))
     if target == "citing":
         return render(request, f"{TEMPLATE}#citing", context | {"citing": _citing(work, state)})
+    if target == "cite":
+        panels = work_panels(request=request, work=work)
+        return render(request, f"{TEMPLATE}#cite", context | panels | {"cite_shown": True})
     context |= _authors(work, figures, state) | {
         "citing": _citing(work, state),
         "topics": work_topics(work),
         "references": work_references(work),
+        "cite_shown": state.cite_shown,
         **work_panels(request=request, work=work),  # the cite panel and the page's JSON-LD
     }
     return render(request, TEMPLATE, context)

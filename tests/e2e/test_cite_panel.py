@@ -1,5 +1,5 @@
-"""The work page's cite panel in a real browser: "Copy BibTeX" puts the entry on the clipboard,
-and the page's JSON-LD block raises no CSP violation."""
+"""The work page's cite panel in a real browser: it is formatted once scrolled into view, "Copy
+BibTeX" puts the entry on the clipboard, and the page's JSON-LD block raises no CSP violation."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def test_copy_bibtex_puts_the_entry_on_the_clipboard(transactional_db, live_serv
     # The page carries its JSON-LD, which the CSP (script-src 'self') lets be: it is data.
     assert page.locator('script[type="application/ld+json"]').count() == 1
 
+    # The panel is formatted when it is scrolled into view (htmx, "revealed").
+    page.evaluate("document.getElementById('cite').scrollIntoView()")
     page.get_by_role("button", name="Copy BibTeX").click()
     expect(page.locator("[data-copy-status]")).to_have_text("Copied.")
     copied = page.evaluate("navigator.clipboard.readText()")

@@ -147,13 +147,41 @@ def test_one_work_downloads_under_its_key(works):
 @pytest.mark.parametrize("who", visitors())
 def test_the_work_page_cites_in_apa_ieee_and_bibtex(who, request, works):
     engine = works["engine"]
-    response = client_for(who, request).get(engine.get_absolute_url())
+    client = client_for(who, request)
+    # The page's cite panel is a frame that htmx fills once it is scrolled to …
+    response = client.get(engine.get_absolute_url(), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="cite")
     assert response.status_code == 200
     html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card cite-panel" id="cite"')
+    assert "<h1" not in html  # only the panel came back
     assert "Babbage, C., &amp; Lovelace, A. (1830). The Difference Engine." in html
     assert "[1] C. Babbage and A. Lovelace, The Difference Engine. 1830." in html
     assert f"@book{{babbage1830difference-{engine.pk}," in html
     assert f'<a href="/works/{engine.pk}/citation.ris" download>RIS</a>' in html
+    # … and without JavaScript a link asks for the whole page with it.
+    page = client.get(engine.get_absolute_url(), {"cite": "show"}).content.decode()
+    assert "Babbage, C., &amp; Lovelace, A. (1830). The Difference Engine." in page
+    assert f"@book{{babbage1830difference-{engine.pk}," in page
+
+
+def test_the_work_page_as_linked_formats_no_reference(works, monkeypatch):
+    """citeproc and nameparser cost more than the rest of the page: only the panel runs them."""
+
+    def unwanted(*args, **kwargs):
+        raise AssertionError("the page formatted its references")
+
+    monkeypatch.setattr("openweb.panels.cite_panel", unwanted)
+    engine = works["engine"]
+    html = Client().get(engine.get_absolute_url()).content.decode()
+    assert (
+        'id="cite" aria-labelledby="cite-heading" hx-get="?cite=show" hx-trigger="revealed"' in html
+    )
+    assert '<a href="?cite=show#cite">Show it in APA, IEEE and BibTeX</a>' in html
+    assert f'<a href="/works/{engine.pk}/citation.ris" download>RIS</a>' in html
+    assert "@book{" not in html
+    # The JSON-LD and description are still the page's own.
+    (article,) = jsonld_of(html)
+    assert [a["name"] for a in article["author"]] == ["Charles Babbage", "Ada Lovelace"]
 
 
 def test_the_cite_panel_escapes_titles_and_cites_the_first_authors_only(db, monkeypatch):
@@ -163,7 +191,7 @@ def test_the_cite_panel_escapes_titles_and_cites_the_first_authors_only(db, monk
         AuthorshipFactory(
             work=work, researcher=ResearcherFactory(display_name=name), position=position
         )
-    html = Client().get(work.get_absolute_url()).content.decode()
+    html = Client().get(work.get_absolute_url(), {"cite": "show"}).content.decode()
     assert "<img src=x" not in html
     assert "&lt;img src=x" in html
     assert "author = {Able, Ann and Baker, Bob and others}" in html
