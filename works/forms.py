@@ -17,14 +17,28 @@ class WorkPageForm(forms.Form):
     cafter = forms.CharField(max_length=40, required=False)
     cite = forms.ChoiceField(choices=[("show", "show")], required=False)
 
-    def clean_cafter(self) -> CitingCursor | None:
-        text = self.cleaned_data["cafter"]
+    cbefore = forms.CharField(max_length=40, required=False)
+
+    def _cursor(self, name: str) -> CitingCursor | None:
+        text = self.cleaned_data[name]
         if not text:
             return None
         cursor = CitingCursor.parse(text)
         if cursor is None:
             raise forms.ValidationError("Not a place in the list of citing works.")
         return cursor
+
+    def clean_cafter(self) -> CitingCursor | None:
+        return self._cursor("cafter")
+
+    def clean_cbefore(self) -> CitingCursor | None:
+        return self._cursor("cbefore")
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("cafter") and data.get("cbefore"):
+            raise forms.ValidationError("A page of citing works starts after or ends before.")
+        return data
 
 
 @dataclass(frozen=True)
@@ -33,12 +47,13 @@ class WorkPageState:
     authors_page: int
     citing_order: str
     citing_after: CitingCursor | None
+    citing_before: CitingCursor | None
     cite_shown: bool  # the cite panel's references formatted in the page (else loaded by htmx)
 
 
 def work_page_state(query: QueryDict) -> WorkPageState:
-    """`?authors=all&apage=N&cited=newest|most-cited&cafter=<cursor>&cite=show`; anything else
-    is a 404."""
+    """`?authors=all&apage=N&cited=newest|most-cited&cafter=<cursor>|cbefore=<cursor>&cite=show`;
+    anything else is a 404."""
     form = WorkPageForm(query)
     if not form.is_valid():
         raise Http404("No such page of this work.")
@@ -48,5 +63,6 @@ def work_page_state(query: QueryDict) -> WorkPageState:
         authors_page=page_number(query, name="apage", last=100),
         citing_order=data["cited"] or "newest",
         citing_after=data["cafter"],
+        citing_before=data["cbefore"],
         cite_shown=data["cite"] == "show",
     )

@@ -207,10 +207,16 @@ class CitingPage:
     order: str
     after: CitingCursor | None  # where this page starts (None: the first page)
     next_cursor: CitingCursor | None  # where the next one does (None: this is the last)
+    # The page before this one ends just before its first work (None: this is the first).
+    previous_cursor: CitingCursor | None = None
 
     @property
     def has_next(self) -> bool:
         return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
 
 
 # The page's citer ids first, then those works. A work with at most COUNT_CAP citers in BZPEER
@@ -233,6 +239,11 @@ CITING_ORDER_SQL = {
     "most-cited": "w.cited_by_count DESC, w.id DESC",
 }
 CITING_KEY_SQL = {"newest": "w.publication_year", "most-cited": "w.cited_by_count"}
+# The same orders backwards (for the page before a cursor): each is its index read backwards.
+CITING_REVERSED_SQL = {
+    "newest": "w.publication_year ASC NULLS FIRST, w.id ASC",
+    "most-cited": "w.cited_by_count ASC, w.id ASC",
+}
 CITERS_FEW_SQL = (
     "SELECT w.id FROM works_work w"
     " WHERE w.id = ANY(ARRAY(SELECT c.citing_id FROM works_citation c WHERE c.cited_id = %s))"
@@ -266,13 +277,48 @@ def _citing_ids_sql(
     return undated_after, [work_id, after.work_id, size]
 
 
-def work_citing_page(work: Work, *, order: str, after: CitingCursor | None) -> CitingPage:
-    """One page of the works citing it, newest or most cited first, after a cursor (one query).
+def _citing_ids_before_sql(
+    citers: str, work_id: int, order: str, before: CitingCursor
+) -> tuple[str, list[Any]]:
+    """SQL for the ids of the page of citers just before a cursor and one more, nearest first.
+
+    The mirror of `_citing_ids_sql`: the order's index read backwards from the cursor. Before
+    an undated citer come the undated ones with a greater id, then every dated one.
+    """
+    size = CITING_PAGE_SIZE + 1
+    key = CITING_KEY_SQL[order]
+    if order == "most-cited" or before.key is not None:
+        sql = (
+            f"{citers} AND {key} IS NOT NULL AND ({key}, w.id) > (%s, %s)"
+            f" ORDER BY {CITING_REVERSED_SQL[order]} LIMIT %s"
+        )
+        return sql, [work_id, before.key, before.work_id, size]
+    undated = f"{citers} AND {key} IS NULL AND w.id > %s ORDER BY w.id ASC LIMIT %s"
+    dated = f"{citers} AND {key} IS NOT NULL ORDER BY {CITING_REVERSED_SQL[order]} LIMIT %s"
+    union = f"SELECT id FROM (({undated}) UNION ALL ({dated})) AS page LIMIT %s"  # noqa: S608
+    return union, [work_id, before.work_id, size, work_id, size, size]
+
+
+def _cursor_of(work: Work, order: str) -> CitingCursor:
+    key = work.cited_by_count if order == "most-cited" else work.publication_year
+    return CitingCursor(key=key, work_id=work.pk)
+
+
+def work_citing_page(
+    work: Work,
+    *,
+    order: str,
+    after: CitingCursor | None,
+    before: CitingCursor | None = None,
+) -> CitingPage:
+    """One page of the works citing it, newest or most cited first, after a cursor or before
+    one (one query).
 
     `work` comes from `work_queryset` (its count of citers picks the way, see CITERS_FEW_SQL).
     """
     order = order if order in CITING_ORDERS else "newest"
-    if order == "most-cited" and after is not None and after.key is None:
+    cursor = before or after
+    if order == "most-cited" and cursor is not None and cursor.key is None:
         return CitingPage(works=[], order=order, after=after, next_cursor=None)  # no such place
     ordering = (
         [F("cited_by_count").desc(), F("id").desc()]
@@ -280,7 +326,11 @@ def work_citing_page(work: Work, *, order: str, after: CitingCursor | None) -> C
         else [F("publication_year").desc(nulls_last=True), F("id").desc()]
     )
     few = work_figures(work).citing_in_corpus <= COUNT_CAP
-    sql, params = _citing_ids_sql(CITERS_FEW_SQL if few else CITERS_MANY_SQL, work.pk, order, after)
+    citers = CITERS_FEW_SQL if few else CITERS_MANY_SQL
+    if before is not None:
+        sql, params = _citing_ids_before_sql(citers, work.pk, order, before)
+    else:
+        sql, params = _citing_ids_sql(citers, work.pk, order, after)
     page_ids = RawSQL(f"works_work.id = ANY(ARRAY({sql}))", params, output_field=BooleanField())
     rows = list(
         Work.objects.filter(page_ids)
@@ -288,10 +338,26 @@ def work_citing_page(work: Work, *, order: str, after: CitingCursor | None) -> C
         .defer(*LIST_DEFERRED)
         .order_by(*ordering)
     )
+    if before is not None:
+        # The one more row, if any, is the farthest from the cursor: the page before this one.
+        works = rows[-CITING_PAGE_SIZE:]
+        earlier = len(rows) > CITING_PAGE_SIZE
+        return CitingPage(
+            works=works,
+            order=order,
+            after=_cursor_of(rows[0], order) if earlier else None,
+            next_cursor=_cursor_of(works[-1], order) if works else None,
+            previous_cursor=_cursor_of(works[0], order) if earlier else None,
+        )
     works = rows[:CITING_PAGE_SIZE]
     next_cursor = None
     if len(rows) > CITING_PAGE_SIZE:
-        last = works[-1]
-        key = last.cited_by_count if order == "most-cited" else last.publication_year
-        next_cursor = CitingCursor(key=key, work_id=last.pk)
-    return CitingPage(works=works, order=order, after=after, next_cursor=next_cursor)
+        next_cursor = _cursor_of(works[-1], order)
+    previous_cursor = _cursor_of(works[0], order) if after is not None and works else None
+    return CitingPage(
+        works=works,
+        order=order,
+        after=after,
+        next_cursor=next_cursor,
+        previous_cursor=previous_cursor,
+    )

@@ -42,8 +42,10 @@ def _authors(work: Work, figures: WorkFigures, state: WorkPageState) -> dict[str
 
 
 def _citing(work: Work, state: WorkPageState) -> CitingPage:
-    citing = work_citing_page(work, order=state.citing_order, after=state.citing_after)
-    if state.citing_after is not None and not citing.works:
+    citing = work_citing_page(
+        work, order=state.citing_order, after=state.citing_after, before=state.citing_before
+    )
+    if (state.citing_after or state.citing_before) is not None and not citing.works:
         raise Http404("No such page of citing works.")
     return citing
 

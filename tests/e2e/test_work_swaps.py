@@ -62,7 +62,9 @@ def test_show_all_authors_and_the_citers_order_swap_in_place(transactional_db, l
     assert not problems.take()
 
 
-def test_next_pages_of_citers_swap_in_from_their_cursor(transactional_db, live_server, page):
+def test_next_and_previous_pages_of_citers_swap_in_from_their_cursor(
+    transactional_db, live_server, page
+):
     work = WorkFactory(title="Much cited")
     for i in range(25):  # 20 a page: the second page has the 5 oldest
         citer = WorkFactory(title=f"Citer {1990 + i}", publication_year=1990 + i)
@@ -77,6 +79,12 @@ def test_next_pages_of_citers_swap_in_from_their_cursor(transactional_db, live_s
     expect(citers).to_have_count(5)
     expect(citers.first).to_contain_text("Citer 1994")
     expect(page.locator("#citing").get_by_role("link", name="Next")).to_have_count(0)
+    page.locator("#citing").get_by_role("link", name="Previous").click()
+    expect(citers.first).to_contain_text("Citer 2014")
+    expect(citers).to_have_count(20)
+    expect(page.locator("#citing").get_by_role("link", name="Previous")).to_have_count(0)
+    page.locator("#citing").get_by_role("link", name="Next").click()
+    expect(citers.first).to_contain_text("Citer 1994")
     page.locator("#citing").get_by_role("link", name="First page").click()
     expect(citers.first).to_contain_text("Citer 2014")
     assert page.evaluate("window.notReloaded") is True

@@ -191,9 +191,89 @@ def test_walking_the_citers_page_by_page_lists_each_once_in_order(client, db, mo
     assert client.get(cited.get_absolute_url(), {"cited": order, "cafter": past}).status_code == 404
 
 
+def previous_cursor(html: str, order: str) -> str | None:
+    found = re.findall(rf'hx-get="\?cited={order}&amp;cbefore=([^"]+)"', html)
+    return found[0] if found else None
+
+
+def pages_of_citers(client, work, order: str, *, going: str, start: str | None) -> list[list[str]]:
+    """The titles on each page of citers, following Next (or Previous) from `start`."""
+    pages: list[list[str]] = []
+    cursor = start
+    while True:
+        query = {"cited": order} | ({} if cursor is None else {going: cursor})
+        response = client.get(work.get_absolute_url(), query, **HTMX, HTTP_HX_TARGET="citing")
+        assert response.status_code == 200
+        fragment = response.content.decode()
+        pages.append(re.findall(r">(Citer \d+)</a>", fragment))
+        cursor = (next_cursor if going == "cafter" else previous_cursor)(fragment, order)
+        if cursor is None:
+            return pages
+
+
+@pytest.mark.parametrize("cap", [10_000, 2])
+@pytest.mark.parametrize("order", ["newest", "most-cited"])
+def test_previous_walks_back_through_the_same_pages(client, db, monkeypatch, cap, order):
+    """From the last page of citers, Previous lists the pages Next did, back to the first."""
+    monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 4)
+    monkeypatch.setattr(work_selectors, "COUNT_CAP", cap)  # few citers sorted, or many walked
+    cited = WorkFactory(title="Much cited")
+    years = [2001, 2001, 2001, 1999, None, 2010, None, 2001, 1999, 2020, None, 2005, 2001]
+    for i, year in enumerate(years):
+        cites(WorkFactory(title=f"Citer {i}", publication_year=year, cited_by_count=i % 4), cited)
+    onwards = pages_of_citers(client, cited, order, going="cafter", start=None)
+    assert [len(p) for p in onwards] == [4, 4, 4, 1]
+    # The last page's Previous, and so on back to the first page, which has no Previous.
+    last = client.get(
+        cited.get_absolute_url(),
+        {"cited": order, "cafter": next_cursors(client, cited, order)[-1]},
+        **HTMX,
+        HTTP_HX_TARGET="citing",
+    ).content.decode()
+    assert "First page" in last
+    back = pages_of_citers(
+        client, cited, order, going="cbefore", start=previous_cursor(last, order)
+    )
+    assert back == onwards[-2::-1]
+    third = client.get(
+        cited.get_absolute_url(), {"cited": order, "cbefore": previous_cursor(last, order)}
+    ).content.decode()  # the whole page, reached backwards: still not the first
+    assert "First page" in third and "Previous" in third and "Next" in third
+
+
+def next_cursors(client, work, order: str) -> list[str]:
+    """The cursors of Next on each page, first page onwards."""
+    cursors: list[str] = []
+    query = {"cited": order}
+    while True:
+        html = client.get(work.get_absolute_url(), query, **HTMX, HTTP_HX_TARGET="citing")
+        after = next_cursor(html.content.decode(), order)
+        if after is None:
+            return cursors
+        cursors.append(after)
+        query = {"cited": order, "cafter": after}
+
+
+def test_previous_from_the_second_page_is_the_first(client, paper, monkeypatch):
+    monkeypatch.setattr(work_selectors, "CITING_PAGE_SIZE", 1)
+    first = client.get(paper.get_absolute_url()).content.decode()
+    assert "Previous" not in first
+    (after,) = re.findall(r'href="\?cited=newest&amp;cafter=([^"#]+)#work-citing"', first)
+    second = client.get(paper.get_absolute_url(), {"cafter": after}).content.decode()
+    (before,) = re.findall(r'href="\?cited=newest&amp;cbefore=([^"#]+)#work-citing"', second)
+    again = client.get(paper.get_absolute_url(), {"cbefore": before}).content.decode()
+    assert "Engines revisited in 1950" in again and "Engines revisited in 1900" not in again
+    assert "Previous" not in again and "First page" not in again
+    assert re.findall(r'href="\?cited=newest&amp;cafter=([^"#]+)#work-citing"', again) == [after]
+
+
 @pytest.mark.parametrize(
     "query",
     [
+        {"cbefore": "x"},
+        {"cbefore": "3000.1"},  # before every citer
+        {"cited": "most-cited", "cbefore": "none.5"},
+        {"cafter": "1950.1", "cbefore": "1900.1"},  # one or the other
         {"cafter": "x"},
         {"cafter": "0"},
         {"cafter": "2015"},
@@ -348,6 +428,13 @@ def test_a_deep_page_of_citers_reads_as_many_queries_as_the_first(
             html = client.get(cited.get_absolute_url(), {"cafter": after}).content.decode()
         after = next_cursor(html, "newest")
     assert after is None
+    before = previous_cursor(html, "newest")
+    for _ in range(2):  # back across the undated and the dated citers
+        assert before is not None
+        with django_assert_num_queries(len(first)):
+            html = client.get(cited.get_absolute_url(), {"cbefore": before}).content.decode()
+        before = previous_cursor(html, "newest")
+    assert before is None
 
 
 @pytest.fixture
