@@ -152,6 +152,14 @@ CACHES = {
         },
         "KEY_PREFIX": _CACHE_KEY_PREFIX,
     },
+    # Each process's own copies of the anonymous profile pages, above Redis: a key names one
+    # version of a page's data, so a copy is never out of date for it (profiles/page_cache.py).
+    # At most ~300 pages of ~80 KB each per process.
+    "profile_pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "profile-pages",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("BZPEER_LOCAL_PAGES", "300"))},
+    },
     "coordination": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,

@@ -33,6 +33,7 @@ from profiles.page_cache import (
     STORE_WHOLE_PAGE,
     PageKey,
     StoredPage,
+    VersionsUnavailable,
     profile_page_get,
     profile_page_key,
     profile_page_set,
@@ -108,7 +109,8 @@ PER_VISITOR_HEADERS = {
 
 class AnonymousProfilePageMiddleware:
     """The profile page of an unclaimed record for a visitor without a session, whole from the
-    cache (`profiles.page_cache`): one query for the record's versions, one cache GET.
+    cache (`profiles.page_cache`): one query for the record's versions, one cache GET (none
+    once this process holds a copy).
 
     It sits above the session, CSRF, auth and messages middleware: a hit never touches a
     session. The visitor's CSRF token is put where the stored page has a placeholder (Django's
@@ -128,7 +130,10 @@ class AnonymousProfilePageMiddleware:
         slug = self._anonymous_profile_slug(request)
         key = None
         if slug is not None:
-            key = profile_page_key(slug=slug, origin=f"{request.scheme}://{request.get_host()}")
+            try:
+                key = profile_page_key(slug=slug, origin=f"{request.scheme}://{request.get_host()}")
+            except VersionsUnavailable:
+                key = None  # the full stack renders (or answers 503) on a checked connection
         if key is None or key.claimed:
             return self.get_response(request)
         page = profile_page_get(key.key)

@@ -23,8 +23,11 @@ every other such visitor but for the CSRF token. The page is stored whole, with 
 where the token goes, under a key made by one small query (`profile_page_key`: an md5 of the
 researcher's row, the affiliation's name, the snapshot's `computed_at`, the followers count)
 plus the host and a digest of the deployed templates and static manifest. A hit costs that
-query and one cache GET, before the session, auth, messages and CSRF middleware run; the
-visitor's token is put in on the way out.
+query (a prepared statement, one round trip) and, the first time in a process, one cache GET:
+each process keeps its own copies of the pages Redis holds (`LOCAL_PAGES`, an in-memory LRU
+with the same expiry), so a popular record's ~80 KB page is not fetched from Redis on every
+view. All of it before the session, auth, messages and CSRF middleware run; the visitor's
+token is put in on the way out.
 """
 
 from __future__ import annotations
@@ -35,13 +38,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache as default_cache
-from django.db import connection
+from django.core.cache import caches
+from django.db import InterfaceError, OperationalError, connection
 from django.template import loader
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -56,6 +62,9 @@ CACHE_ERRORS = (RedisError, ConnectionInterrupted, OSError)
 # Bump when what the fragments hold changes shape without the template's source changing.
 FRAGMENTS_VERSION = 1
 TEMPLATE = "profiles/researcher_detail.html"
+# Each process's own copies of the whole anonymous pages (settings.CACHES): a local tier above
+# Redis.
+LOCAL_PAGES = "profile_pages"
 
 
 @dataclass(frozen=True)
@@ -160,12 +169,51 @@ def _deploy_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+class VersionsUnavailable(Exception):
+    """The record's versions could not be read on this request's connection."""
+
+
+class _PreparedCursor(psycopg.Cursor[Any]):
+    """Server-side binding, the statement prepared on its connection's first use: PostgreSQL
+    then skips parsing and planning, which cost more than executing this query (Django turns
+    psycopg's automatic preparing off, for connection poolers; PgBouncer ≥ 1.21 handles
+    protocol-level prepared statements, older transaction-mode poolers do not)."""
+
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
+    ) -> _PreparedCursor:
+        super().execute(query, params, prepare=True, binary=binary)
+        return self
+
+
+def _page_versions(slug: str) -> tuple[Any, ...] | None:
+    """The versions row, in one round trip, from a prepared statement.
+
+    Through a cursor of its own on Django's connection (logged like any other query), which
+    also skips `conn_health_checks`' `SELECT 1` before a request's first query: a second
+    round trip. This query is its own health check: if the connection died (a database
+    restart), it fails, and the request goes the full way, where Django's check (still owed)
+    replaces the connection before the view's first query."""
+    try:
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            raw = _PreparedCursor(connection.connection)
+        wrapper = (
+            connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+        )
+        with wrapper(cast(Any, raw)) as cursor:
+            cursor.execute(PAGE_VERSIONS_SQL, [slug])
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row
+    except (OperationalError, InterfaceError) as exc:
+        raise VersionsUnavailable from exc
+
+
 def profile_page_key(*, slug: str, origin: str) -> PageKey | None:
     """The anonymous page's key for this record seen at `origin` (scheme and host: the page
-    carries its canonical URL), or None when no record has this slug. One query."""
-    with connection.cursor() as cursor:
-        cursor.execute(PAGE_VERSIONS_SQL, [slug])
-        row = cursor.fetchone()
+    carries its canonical URL), or None when no record has this slug. One query (one round
+    trip); `VersionsUnavailable` when the connection failed."""
+    row = _page_versions(slug)
     if row is None:
         return None
     researcher_id, claim_status, row_digest, affiliation, computed_at, followers = row
@@ -187,19 +235,46 @@ def profile_page_key(*, slug: str, origin: str) -> PageKey | None:
     )
 
 
+def _keep_locally(key: str, page: StoredPage) -> None:
+    # Until the shared copy expires, not longer: the same bound on staleness for what no key
+    # tracks, whichever copy a view is served from.
+    age = (timezone.now() - page.rendered_at).total_seconds()
+    remaining = int(settings.BZPEER_PROFILE_CACHE_SECONDS - age)
+    if remaining > 0:
+        caches[LOCAL_PAGES].set(key, page, timeout=remaining)
+
+
 def profile_page_get(key: str) -> StoredPage | None:
-    """The stored page, or None (not stored, or the cache is unreachable)."""
+    """The stored page, or None (not stored, or the cache is unreachable).
+
+    First from this process's own copies (`LOCAL_PAGES`, Django's in-memory LRU cache), then
+    from Redis. A key names one version of everything the page is drawn from, so a copy kept
+    here is never out of date for what the key tracks: it saves the GET and the transfer of
+    an ~80 KB page on every view of a popular record."""
+    found = caches[LOCAL_PAGES].get(key)
+    if isinstance(found, StoredPage):
+        return found
     try:
         found = default_cache.get(key)
     except CACHE_ERRORS as exc:
         logger.warning("profile cache unreachable, rendering in full: %s", exc)
         return None
-    return found if isinstance(found, StoredPage) else None
+    if not isinstance(found, StoredPage):
+        return None
+    _keep_locally(key, found)
+    return found
 
 
 def profile_page_set(key: str, page: StoredPage) -> None:
-    """Store it; an unreachable cache drops the write (logged), the page is unaffected."""
+    """Store it; an unreachable cache drops the write (logged), the page is unaffected.
+
+    Kept in this process too only once Redis has it: the local tier is a copy of the shared
+    one, so with Redis down every view renders, as without either."""
     try:
-        default_cache.set(key, page, timeout=settings.BZPEER_PROFILE_CACHE_SECONDS)
+        shared: Any = default_cache  # django-redis: typed as Django's BaseCache, whose set is None
+        stored = shared.set(key, page, timeout=settings.BZPEER_PROFILE_CACHE_SECONDS)
     except CACHE_ERRORS as exc:
         logger.warning("profile cache unreachable, page not stored: %s", exc)
+        return
+    if stored:  # django-redis answers whether Redis took it (None when it failed open)
+        _keep_locally(key, page)

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.core.cache import caches
 from django.db import DatabaseError, connection
 
 from bzpeer.celery import app as celery_app
@@ -29,6 +30,15 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_process_page_copies() -> Iterator[None]:
+    # Each process's own copies of stored profile pages (profiles.page_cache.LOCAL_PAGES)
+    # would otherwise outlive the test that stored them.
+    caches["profile_pages"].clear()
+    yield
+    caches["profile_pages"].clear()
 
 
 @pytest.fixture

@@ -5,17 +5,27 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import timedelta
 
+import psycopg
 import pytest
 from allauth.account.models import EmailAddress
-from django.db import connection
+from django.core.cache import cache, caches
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.services.claims import claim_open
 from profiles.models import Follow
-from profiles.page_cache import CSRF_PLACEHOLDER
+from profiles.page_cache import (
+    CSRF_PLACEHOLDER,
+    LOCAL_PAGES,
+    StoredPage,
+    profile_page_get,
+    profile_page_key,
+)
 from profiles.services.derived import refresh_requests_drain
 from profiles.services.refresh import researchers_changed
 from tests.factories import AuthorshipFactory, ResearcherFactory, UserFactory, WorkFactory
@@ -212,3 +222,55 @@ def test_a_claimed_record_is_not_stored_whole(ada):
     with CaptureQueriesContext(connection) as queries:
         assert "Engines, part 0" in profile(Client()).content.decode()
     assert len(queries) > 1  # its header's openness is read on each view
+
+
+def redis_unreachable(settings) -> None:
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    settings.CACHES = caches
+
+
+def test_a_stored_page_is_served_from_the_process_copy_without_asking_redis(ada, settings):
+    first = profile(Client())  # rendered, stored in Redis and kept in this process
+    redis_unreachable(settings)
+    with CaptureQueriesContext(connection) as queries:
+        again = profile(Client())
+    assert len(queries) == 1  # the versions: whole from this process's copy, Redis not asked
+    assert again.content.replace(csrf_token_of(again).encode(), b"") == first.content.replace(
+        csrf_token_of(first).encode(), b""
+    )
+    # A change makes a new key: rendered afresh on the next view, Redis down or not.
+    AuthorshipFactory(work=WorkFactory(title="Difference engines"), researcher=ada, position=0)
+    researchers_changed(researcher_ids=[ada.pk], reason="import")
+    assert "Difference engines" in profile(Client()).content.decode()
+
+
+def test_a_process_copy_lasts_no_longer_than_the_shared_one(ada, settings):
+    key = profile_page_key(slug="ada-feng", origin="http://testserver")
+    assert key is not None
+    young = StoredPage(body=b"young", headers=(), rendered_at=timezone.now())
+    seconds = settings.BZPEER_PROFILE_CACHE_SECONDS
+    old = StoredPage(
+        body=b"old", headers=(), rendered_at=timezone.now() - timedelta(seconds=seconds + 5)
+    )
+    cache.set(key.key, old)  # in Redis past the age a page may reach: not copied here
+    assert profile_page_get(key.key) == old
+    assert caches[LOCAL_PAGES].get(key.key) is None
+    cache.set(key.key, young)
+    assert profile_page_get(key.key) == young
+    assert caches[LOCAL_PAGES].get(key.key) == young
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_database_connection_still_serves_the_page(ada):
+    profile(Client())  # stored
+    pid = connection.connection.info.backend_pid
+    dsn = connection.get_connection_params()
+    with psycopg.connect(
+        **{k: v for k, v in dsn.items() if k in ("dbname", "host", "port", "user", "password")},
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    close_old_connections()  # what Django does as each request starts: its health check is owed
+    response = profile(Client())
+    assert response.status_code == 200 and "Engines, part 1" in response.content.decode()
