@@ -85,7 +85,9 @@ class WorkQuerySet(models.QuerySet["Work"]):
 
 
 class Work(models.Model):
-    openalex_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    # Unique through `work_openalex_id_once` (Meta), which carries the id and updated_date.
+    # NULL, not "", for a work OpenAlex does not know: a unique key must allow many of them.
+    openalex_id = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     doi = models.CharField(max_length=300, unique=True, null=True, blank=True)
     arxiv_id = models.CharField(max_length=50, unique=True, null=True, blank=True)
     work_type = models.CharField(max_length=50, default="article")
@@ -127,6 +129,14 @@ class Work(models.Model):
 
     class Meta:
         constraints = [
+            # The importers look works up by OpenAlex id for every citation edge and every
+            # record: the index carries what they read (id, updated_date), so the lookup is an
+            # index-only scan instead of a random read of the large works table.
+            models.UniqueConstraint(
+                fields=["openalex_id"],
+                include=["id", "updated_date"],
+                name="work_openalex_id_once",
+            ),
             models.CheckConstraint(condition=~models.Q(title=""), name="work_title_not_empty"),
             models.CheckConstraint(
                 condition=models.Q(oa_status__in=["", *OpenAccessStatus.values]),
@@ -250,10 +260,20 @@ class Citation(models.Model):
     Kept even when the cited work is not imported yet; `cited` is filled when it is.
     """
 
-    citing = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="references")
+    # Ten edges per work: every index here is paid for on each of them. `citing` is served by
+    # `citation_once` and `cited` by `citation_cited_citing` (both lead with it), so neither
+    # has an index of its own.
+    citing = models.ForeignKey(
+        Work, on_delete=models.CASCADE, related_name="references", db_index=False
+    )
     cited_openalex_id = models.CharField(max_length=32)
     cited = models.ForeignKey(
-        Work, null=True, blank=True, on_delete=models.SET_NULL, related_name="cited_by"
+        Work,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cited_by",
+        db_index=False,
     )
 
     class Meta:
@@ -262,7 +282,13 @@ class Citation(models.Model):
         ]
         indexes = [
             models.Index(fields=["cited", "citing"], name="citation_cited_citing"),
-            models.Index(fields=["cited_openalex_id"], name="citation_cited_oa"),
+            # Only edges still waiting for their cited work: the importer resolves them when
+            # it arrives; a resolved edge is never looked up by OpenAlex id again.
+            models.Index(
+                fields=["cited_openalex_id"],
+                name="citation_pending_oa",
+                condition=models.Q(cited__isnull=True),
+            ),
         ]
 
 
@@ -439,3 +465,21 @@ class ImportFile(models.Model):
     @property
     def share_done(self) -> float:
         return min(self.bytes_done / self.size, 1.0) if self.size else 1.0
+
+
+class DeferredIndex(models.Model):
+    """An index or foreign key a bulk load (`import_openalex --bulk`) dropped, to be built
+    again when it finishes (`works.importers.openalex_bulk`).
+
+    Kept in the database, not in the loading process: a load that dies leaves these rows, and
+    `import_openalex --bulk-finish` builds what they name.
+    """
+
+    name = models.CharField(max_length=63, unique=True)
+    table = models.CharField(max_length=63)
+    # The statement that builds it again: CREATE INDEX …, or ALTER TABLE … ADD CONSTRAINT ….
+    statement = models.TextField()
+    deferred_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -14,9 +14,11 @@ credited to the surviving authors (`works.importers.openalex_merged`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from works.importers.openalex_bulk import bulk_load_begin, bulk_load_finish
 from works.importers.openalex_load import (
     load_authors,
     load_institutions,
@@ -74,28 +76,46 @@ def openalex_import(
     enqueue_refresh: bool = True,
     error_stream: TextIO | None = None,
     on_progress: ProgressListener | None = None,
+    bulk: bool = False,
 ) -> ImportReport:
-    """Upsert every OpenAlex record under `paths`; returns the counts and the bad records."""
+    """Upsert every OpenAlex record under `paths`; returns the counts and the bad records.
+
+    `bulk`: a first load into an empty database, indexes built after
+    (`works.importers.openalex_bulk`; raises `BulkLoadError` when the database holds works)."""
     report = ImportReport(source="openalex", error_stream=error_stream)
     found = expand_paths(paths, suffixes=SUFFIXES)
     refresh = RefreshQueue(report=report, enqueue=enqueue_refresh)
-    merged = [p for p in found if is_merged_ids_file(p)]
-    if merged:
-        refresh.add(merged_ids_import(paths=merged, report=report))
-    return run_pipeline(
-        report=report,
-        paths=[p for p in found if not is_merged_ids_file(p)],
-        parse=_keyed,
-        loaders={
-            "W": load_works,
-            "A": load_authors,
-            "I": load_institutions,
-            "S": load_sources,
-            "T": load_topics,
-        },
-        order=ORDER,
-        batch_size=batch_size,
-        progress=progress,
-        refresh=refresh,
-        on_progress=on_progress,
-    )
+    if bulk:
+        bulk_load_begin()
+        # Refreshes read the works tables: not before their indexes are back.
+        refresh.held = True
+    try:
+        merged = [p for p in found if is_merged_ids_file(p)]
+        if merged:
+            refresh.add(merged_ids_import(paths=merged, report=report))
+        return run_pipeline(
+            report=report,
+            paths=[p for p in found if not is_merged_ids_file(p)],
+            parse=_keyed,
+            loaders={
+                "W": partial(load_works, bulk=bulk),
+                "A": load_authors,
+                "I": load_institutions,
+                "S": load_sources,
+                "T": load_topics,
+            },
+            order=ORDER,
+            batch_size=batch_size,
+            progress=progress,
+            refresh=refresh,
+            on_progress=on_progress,
+        )
+    finally:
+        if bulk:
+            finish = bulk_load_finish()
+            report.notes.append(
+                f"bulk load finished in {finish.seconds:.0f}s: {finish.citations} citation "
+                f"edges written, {finish.rebuilt} indexes and foreign keys built"
+            )
+            refresh.held = False
+            refresh.flush()

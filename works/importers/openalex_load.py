@@ -36,6 +36,11 @@ from works.importers.openalex_records import (
 )
 
 IMPORT_LOCK = 0x62_7A_70_65_65_72  # "bzpeer": one writer of imported rows at a time
+# Bulk mode's unlogged staging tables (works.importers.openalex_bulk creates and empties them):
+# citation edges with their citing work's id, unresolved, and the works a later batch rewrote.
+STAGED_CITATIONS = "works_bulk_citation"
+STAGED_REWRITES = "works_bulk_rewrite"
+STAGED_BATCHES = "works_bulk_batch"  # a sequence: each batch's number, in load order
 
 STAGING = {
     "stg_work": """k int, openalex_id text, doi text, arxiv_id text, work_type text,
@@ -196,6 +201,8 @@ class WorkBatch:
 
     cursor: Any
     works: list[ParsedWork]
+    bulk: bool = False  # bulk mode: edges staged, resolved when the load finishes
+    bulk_batch: int = 0  # bulk mode: this batch's number (STAGED_BATCHES)
     result: BatchResult = field(default_factory=BatchResult)
     changed: list[MatchedWork] = field(default_factory=list)  # new or rewritten, in batch order
     institution_ids: dict[str, int] = field(default_factory=dict)  # OpenAlex id → pk
@@ -205,11 +212,14 @@ class WorkBatch:
     current_authors: set[int] = field(default_factory=set)  # of changed works, after
 
 
-def load_works(works: list[ParsedWork]) -> BatchResult:
+def load_works(works: list[ParsedWork], *, bulk: bool = False) -> BatchResult:
     """One batch of works (distinct OpenAlex ids), inside the caller's transaction."""
     with connection.cursor() as cursor:
         _prepare(cursor)
-        batch = WorkBatch(cursor=cursor, works=works)
+        batch = WorkBatch(cursor=cursor, works=works, bulk=bulk)
+        if bulk:
+            cursor.execute("SELECT nextval(%s)", [STAGED_BATCHES])
+            batch.bulk_batch = cursor.fetchone()[0]
         _stage_works(batch)
         _match_works(batch)
         if not batch.changed:
@@ -431,6 +441,12 @@ def _clear_rewritten_works(batch: WorkBatch) -> None:
         WHERE c.citing_id = s.work_id AND s.state = 'u'
         """
     )
+    if batch.bulk:  # their edges staged by earlier batches are left out at the finish
+        cursor.execute(
+            f"INSERT INTO {STAGED_REWRITES} (work_id, batch) "  # noqa: S608 - the module's table names
+            "SELECT work_id, %s FROM stg_work WHERE state = 'u'",
+            [batch.bulk_batch],
+        )
 
 
 def _write_works(batch: WorkBatch) -> None:
@@ -535,13 +551,33 @@ def _copy_work_topics(batch: WorkBatch) -> None:
 
 def _insert_citations(batch: WorkBatch) -> None:
     """Citation edges of the changed works; the cited work's id where it is already known,
-    and edges imported earlier towards works that arrive only now get theirs."""
+    and edges imported earlier towards works that arrive only now get theirs.
+
+    The cited ids are resolved in one join whose lookups are index-only
+    (`work_openalex_id_once` carries the id) and arrive in key order (the edges are staged
+    sorted by cited id), so each index page is read once per batch however large the works
+    table grows; the edges are written in the order of `citation_once`."""
     cursor = batch.cursor
+    if batch.bulk:
+        copy_rows(
+            cursor,
+            STAGED_CITATIONS,
+            "citing_id, cited_oa, batch",
+            (
+                (work_id, cited, batch.bulk_batch)
+                for _, w, work_id in batch.changed
+                for cited in w.references
+            ),
+        )
+        return
     copy_rows(
         cursor,
         "stg_citation",
         "k, cited_oa",
-        ((k, cited) for k, w, _ in batch.changed for cited in w.references),
+        sorted(
+            ((k, cited) for k, w, _ in batch.changed for cited in w.references),
+            key=lambda edge: edge[1],
+        ),
     )
     cursor.execute("ANALYZE stg_citation")
     cursor.execute(
@@ -551,6 +587,7 @@ def _insert_citations(batch: WorkBatch) -> None:
         FROM stg_citation s
         JOIN stg_work w ON w.k = s.k
         LEFT JOIN works_work cw ON cw.openalex_id = s.cited_oa
+        ORDER BY w.work_id, s.cited_oa
         """
     )
     if batch.result.created:

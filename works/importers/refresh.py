@@ -32,12 +32,13 @@ class RefreshQueue:
         self.pending = TouchedResearchers()
         self.ever = TouchedResearchers()  # distinct over the whole run, for the summary
         self.not_enqueued = 0
+        self.held = False  # True: flush() keeps the ids until released (bulk mode's finish)
 
     def add(self, researcher_ids: Iterable[int]) -> None:
         self.pending.add(list(researcher_ids))
 
     def flush(self) -> None:
-        if not len(self.pending):
+        if self.held or not len(self.pending):
             return
         ids = list(self.pending)
         self.pending.clear()

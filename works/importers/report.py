@@ -47,6 +47,7 @@ class ImportReport:
     errors: list[BadRecord] = field(default_factory=list)
     drops: list[BadRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the import went, not a problem
     researchers_touched: int = 0
     error_stream: TextIO | None = None
 
@@ -78,7 +79,9 @@ class ImportReport:
             f"skipped {self.skipped}, failed {self.failed}; fields dropped: {self.fields_dropped}; "
             f"{self.researchers_touched} researchers to refresh"
         )
-        return "\n".join([line, *(f"warning: {w}" for w in self.warnings)])
+        return "\n".join(
+            [line, *(f"note: {n}" for n in self.notes), *(f"warning: {w}" for w in self.warnings)]
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -93,6 +96,7 @@ class ImportReport:
             "errors": [str(e) for e in self.errors],
             "drops": [str(e) for e in self.drops],
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
 

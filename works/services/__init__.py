@@ -45,14 +45,20 @@ def records_import(
     enqueue_refresh: bool = True,
     batch_size: int | None = None,
     error_stream: TextIO | None = None,
+    bulk: bool = False,
 ) -> ImportReport:
-    """Import every record of `source` under `paths`; bad records are reported and skipped."""
+    """Import every record of `source` under `paths`; bad records are reported and skipped.
+    `bulk` (OpenAlex only): a first load into an empty database, indexes built after."""
     options: dict[str, Any] = {
         "paths": paths,
         "progress": progress,
         "enqueue_refresh": enqueue_refresh,
         "error_stream": error_stream,
     }
+    if bulk:
+        if source != "openalex":
+            raise ValueError("bulk mode is for OpenAlex imports only")
+        options["bulk"] = True
     if batch_size and source != "orcid":
         options["batch_size"] = batch_size
     return _importer(source)(**options)

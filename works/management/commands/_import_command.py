@@ -19,7 +19,7 @@ class ImportCommand(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="+", help="files or directories to import")
+        parser.add_argument("paths", nargs="*", help="files or directories to import")
         parser.add_argument("--batch-size", type=int, default=None, help="records per transaction")
         parser.add_argument(
             "--no-progress", action="store_true", help="no progress bar or progress lines"
@@ -36,6 +36,8 @@ class ImportCommand(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["paths"]:
+            raise CommandError("give the files or directories to import")
         paths = [str(Path(p).resolve()) for p in options["paths"]]
         missing = [p for p in paths if not Path(p).exists()]
         if missing:
@@ -50,6 +52,7 @@ class ImportCommand(BaseCommand):
             enqueue_refresh=not options["no_refresh"],
             batch_size=options["batch_size"],
             error_stream=sys.stderr,
+            bulk=options.get("bulk", False),
         )
         self.stdout.write(report.summary())
         if not report.ok:
