@@ -11,9 +11,9 @@ A first load has nothing to keep up to date, so bulk mode
 2. loads the batches as usual, except that citation edges go to an unlogged staging table
    (`works_bulk_citation`: no WAL, no index) with the work ids already known, unresolved;
 3. finishes: resolves every staged edge in one join against the works' OpenAlex ids (a hash
-   join, whatever the corpus size), writes them to `works_citation` in the order of its unique
-   index, builds the indexes and foreign keys again (each one pass over its table: sorted, not
-   row by row) and analyses the tables.
+   join, whatever the corpus size), writes them to `works_citation`, builds the indexes and
+   foreign keys again (each one pass over its table: sorted, not row by row) and analyses the
+   tables.
 
 It refuses a database that already holds works. The finish runs when the load ends, also after
 a failure; a process killed before it leaves the `DeferredIndex` rows and the staging table,
@@ -149,7 +149,11 @@ def bulk_load_finish() -> BulkFinish:
         if _staging_exists():
             with transaction.atomic():
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+                # Room for the hash of the works' OpenAlex ids (one statement, one session).
+                cursor.execute("SET LOCAL work_mem = '256MB'")
                 # An edge staged by a batch is superseded when a later batch rewrote its work.
+                # Staged in load order, which is the citing works' id order: the edges come
+                # out of the hash join in it, so `citation_once` grows at its end, unsorted.
                 cursor.execute(
                     f"""
                     INSERT INTO works_citation (citing_id, cited_openalex_id, cited_id)
@@ -158,7 +162,6 @@ def bulk_load_finish() -> BulkFinish:
                     LEFT JOIN works_work w ON w.openalex_id = b.cited_oa
                     WHERE NOT EXISTS (SELECT 1 FROM {STAGED_REWRITES} r
                                       WHERE r.work_id = b.citing_id AND r.batch > b.batch)
-                    ORDER BY b.citing_id, b.cited_oa
                     ON CONFLICT DO NOTHING
                     """  # noqa: S608 - the module's table names
                 )
