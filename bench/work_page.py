@@ -10,7 +10,8 @@ with 5,000 authors and one cited by 50,000 works in the corpus. It then times th
 through Django's test client (URL routing, middleware, queries, template) for a random sample
 of works, the corpus's most-authored and most-cited works and the two extremes, each also with
 its other regions (citing works most cited first, keyset pages of citers deep in the list,
-all authors), and
+Previous from one of them, all authors), and a work with 2,000-10,000 citers (the sorted regime,
+the one nearest 5,000), and
 counts each page's queries. Then the most prolific researcher's profile (its works list
 sorted and filtered, a late page) and co-authors page.
 """
@@ -164,6 +165,14 @@ def main() -> None:
                 [huge_cited],
             )
             (most_cited,) = cursor.fetchone()
+            # A work in the middle of the sorted regime (2,000-10,000 citers: their ids sorted).
+            cursor.execute(
+                "SELECT cited_id, count(*) FROM works_citation WHERE cited_id <> %s"
+                " GROUP BY cited_id HAVING count(*) BETWEEN 2000 AND 10000"
+                " ORDER BY abs(count(*) - 5000) LIMIT 1",
+                [huge_cited],
+            )
+            middle = cursor.fetchone()
             cursor.execute(
                 "SELECT work_id FROM works_authorship WHERE work_id <> %s"
                 " GROUP BY work_id ORDER BY count(*) DESC LIMIT 1",
@@ -179,9 +188,11 @@ def main() -> None:
             "5,000 authors": titled.get(pk=huge_authors),
             "cited by 50,000": titled.get(pk=huge_cited),
         }
+        if middle is not None:
+            extremes[f"cited by {middle[1]:,}"] = titled.get(pk=middle[0])
 
-        def deep_citers(work_id: int, depth: int) -> str:
-            """The query string of the page of citers after the `depth`-th newest one."""
+        def deep_citers(work_id: int, depth: int, *, before: bool = False) -> str:
+            """The query string of the page of citers after (or before) the `depth`-th newest."""
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT w.publication_year, w.id FROM works_citation c"
@@ -193,7 +204,9 @@ def main() -> None:
             if row is None:
                 return ""
             year, citer = row
-            return f"?cafter={'none' if year is None else year}.{citer}"
+            return (
+                f"?{'cbefore' if before else 'cafter'}={'none' if year is None else year}.{citer}"
+            )
 
         variants = {
             "page": "",
@@ -208,9 +221,9 @@ def main() -> None:
             # 40,000th; a work with fewer citers has no such page.
             deep = {
                 f"citers after {depth:,}": deep_citers(work.pk, depth) for depth in (1000, 40000)
-            }
+            } | {"citers before 1,000": deep_citers(work.pk, 1000, before=True)}
             for region, query in (variants | deep).items():
-                if region.startswith("citers after") and not query:
+                if region.startswith("citers ") and not query:
                     print(f"{name:<24} {region:<20} (no such page)")
                     continue
                 times, queries = timed(work.get_absolute_url() + query, args.repeat)

@@ -7,7 +7,7 @@ import bibtexparser
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import new_page, watch
+from tests.e2e.conftest import SCREENSHOT_DIR, new_page, watch
 from tests.factories import AuthorshipFactory, ResearcherFactory, WorkFactory
 
 pytestmark = pytest.mark.e2e
@@ -34,5 +34,7 @@ def test_copy_bibtex_puts_the_entry_on_the_clipboard(transactional_db, live_serv
     assert entry["author"] == "Kierkegaard, S{\\o}ren"
     assert entry["doi"] == "10.1/x"
     assert copied == page.locator("pre.bibtex").inner_text()
+    (SCREENSHOT_DIR / str(width)).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOT_DIR / str(width) / "work-cite-panel-loaded.png", full_page=True)
     assert seen.take() == []
     page.context.close()

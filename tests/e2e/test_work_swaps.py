@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from profiles.models import Researcher
-from tests.e2e.conftest import watch
+from tests.e2e.conftest import SCREENSHOT_DIR, watch
 from tests.factories import AuthorshipFactory, ResearcherFactory, WorkFactory
 from works.models import Authorship, Citation, Work
 
@@ -85,6 +85,8 @@ def test_next_and_previous_pages_of_citers_swap_in_from_their_cursor(
     expect(page.locator("#citing").get_by_role("link", name="Previous")).to_have_count(0)
     page.locator("#citing").get_by_role("link", name="Next").click()
     expect(citers.first).to_contain_text("Citer 1994")
+    (SCREENSHOT_DIR / "1280").mkdir(parents=True, exist_ok=True)
+    page.locator("#work-citing").screenshot(path=SCREENSHOT_DIR / "1280" / "work-citers-page-2.png")
     page.locator("#citing").get_by_role("link", name="First page").click()
     expect(citers.first).to_contain_text("Citer 2014")
     assert page.evaluate("window.notReloaded") is True
