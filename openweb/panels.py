@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.http import HttpRequest
-from django.urls import reverse
 
 from openweb import citations
 from openweb.citations import CitedWork
 from openweb.selectors import cited_work_head
 from openweb.structured_data import PageMeta, work_meta
+from profiles.paths import path_of
 from works.models import Work
 
 # The page cites and describes the first authors only (the download has them all): a paper
@@ -66,7 +66,7 @@ def work_open_web(*, request: HttpRequest, work: Work) -> WorkOpenWeb:
     """The work page's cite panel, description and JSON-LD (a work panel)."""
     cited, authors = cited_work_head(work, url=work_page_url(request, work), limit=PANEL_AUTHORS)
     people = [
-        (a.name, request.build_absolute_uri(reverse("profiles:researcher_detail", args=[a.slug])))
+        (a.name, request.build_absolute_uri(path_of("profiles:researcher_detail", a.slug)))
         for a in authors
     ]
     return WorkOpenWeb(cited=cited, meta=work_meta(cited, authors=people, topics=[]))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from profiles.models import Institution, Researcher
+from profiles.paths import path_of
 
 
 class Source(models.Model):
@@ -184,7 +185,7 @@ class Work(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("works:work_detail", kwargs={"work_id": self.pk, "slug": self.slug})
+        return path_of("works:work_detail", self.pk, self.slug)
 
     @property
     def slug(self) -> str:
