@@ -232,12 +232,14 @@ def test_the_profile_shows_the_last_snapshot_when_redis_is_down(
 ):
     me = seed_like_researcher()
     trust_recompute(researcher_ids=[me.pk])
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",  # raises, unlike ours
+        "LOCATION": "redis://127.0.0.1:9/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    settings.CACHES = {  # every Redis-backed cache unreachable; in-process ones stay
+        alias: config if "LocMemCache" in config["BACKEND"] else unreachable
+        for alias, config in settings.CACHES.items()
     }
     response = profile(client, me)
     assert response.status_code == 200
