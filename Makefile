@@ -33,10 +33,12 @@ CHECKS := $(PY) -m ruff check . ::: $(PY) -m ruff format --check . ::: $(PY) -m 
 # The tests run in PYTEST_WORKERS processes (pytest-xdist; each has its own test database and
 # cache key prefix, see tests/xdist_isolation.py): many tests wait on a worker, a browser or a
 # restarted service, so three share two cores well. PYTEST_WORKERS=0 runs them in this process.
+# The slow tests are collected first (tests/conftest.py) and handed out one at a time
+# (--maxschedchunk 1), so they spread over the processes; --durations names the slowest.
 PYTEST_WORKERS ?= 3
 test: export CELERY_QUEUE ?= bzpeer-test
 test: install
-	$(STACK) exec -- $(CHECKS) ::: $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(STACK) exec -- $(CHECKS) ::: $(PY) -m pytest -n $(PYTEST_WORKERS) $(if $(filter 0,$(PYTEST_WORKERS)),,--maxschedchunk 1) --durations 15 $(PYTEST_ARGS)
 
 # e.g. make manage ARGS=createsuperuser  (a moderator for the demo: staff users moderate claims)
 manage: install

@@ -23,6 +23,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "demo" / "seed-profile.json"
 
 
+# Tests that start real services, workers or a browser take seconds to a minute each.
+SLOW_MARKERS = ("faults", "e2e", "worker")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (the order is otherwise kept). Under pytest-xdist, with the
+    Makefile's `--maxschedchunk 1`, each process takes the next test when it is free: started
+    first, the long tests spread over the processes and the short ones fill the gaps, instead
+    of one process finishing a fault test alone while the others wait."""
+
+    def slow(item: pytest.Item) -> bool:
+        fixtures = getattr(item, "fixturenames", ())
+        return "celery_worker_process" in fixtures or any(
+            item.get_closest_marker(marker) for marker in SLOW_MARKERS
+        )
+
+    items.sort(key=lambda item: not slow(item))
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # The manifest storage needs collectstatic; tests read static files from the finders.
