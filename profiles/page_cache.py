@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import psycopg
 from django.conf import settings
@@ -62,8 +62,8 @@ CACHE_ERRORS = (RedisError, ConnectionInterrupted, OSError)
 # Bump when what the fragments hold changes shape without the template's source changing.
 FRAGMENTS_VERSION = 1
 TEMPLATE = "profiles/researcher_detail.html"
-# Each process's own copies of the whole anonymous pages (settings.CACHES): a local tier above
-# Redis.
+# Each process's own copies of the whole anonymous pages and of the fragments (settings.CACHES):
+# a local tier above Redis.
 LOCAL_PAGES = "profile_pages"
 
 
@@ -99,21 +99,14 @@ def profile_fragments_key(researcher: Researcher) -> str:
 
 
 def profile_fragments_get(key: str) -> ProfileFragments | None:
-    """The stored fragments, or None (not stored, or the cache is unreachable)."""
-    try:
-        found = default_cache.get(key)
-    except CACHE_ERRORS as exc:
-        logger.warning("profile cache unreachable, rendering in full: %s", exc)
-        return None
-    return found if isinstance(found, ProfileFragments) else None
+    """The stored fragments, or None (not stored, or the cache is unreachable): this process's
+    copy first, then Redis (as `profile_page_get`)."""
+    return _two_tier_get(key, ProfileFragments)
 
 
 def profile_fragments_set(key: str, fragments: ProfileFragments) -> None:
     """Store them; an unreachable cache drops the write (logged), the page is unaffected."""
-    try:
-        default_cache.set(key, fragments, timeout=settings.BZPEER_PROFILE_CACHE_SECONDS)
-    except CACHE_ERRORS as exc:
-        logger.warning("profile cache unreachable, fragments not stored: %s", exc)
+    _two_tier_set(key, fragments)
 
 
 # What the view puts where the visitor's CSRF token goes on a page stored whole; the middleware
@@ -235,13 +228,46 @@ def profile_page_key(*, slug: str, origin: str) -> PageKey | None:
     )
 
 
-def _keep_locally(key: str, page: StoredPage) -> None:
+class _Rendered(Protocol):
+    @property
+    def rendered_at(self) -> datetime: ...
+
+
+def _keep_locally(key: str, value: _Rendered) -> None:
     # Until the shared copy expires, not longer: the same bound on staleness for what no key
     # tracks, whichever copy a view is served from.
-    age = (timezone.now() - page.rendered_at).total_seconds()
+    age = (timezone.now() - value.rendered_at).total_seconds()
     remaining = int(settings.BZPEER_PROFILE_CACHE_SECONDS - age)
     if remaining > 0:
-        caches[LOCAL_PAGES].set(key, page, timeout=remaining)
+        caches[LOCAL_PAGES].set(key, value, timeout=remaining)
+
+
+def _two_tier_get[T: _Rendered](key: str, kind: type[T]) -> T | None:
+    found = caches[LOCAL_PAGES].get(key)
+    if isinstance(found, kind):
+        return found
+    try:
+        found = default_cache.get(key)
+    except CACHE_ERRORS as exc:
+        logger.warning("profile cache unreachable, rendering in full: %s", exc)
+        return None
+    if not isinstance(found, kind):
+        return None
+    _keep_locally(key, found)
+    return found
+
+
+def _two_tier_set(key: str, value: _Rendered) -> None:
+    """Into Redis, and into this process's copies only once Redis has it: the local tier is a
+    copy of the shared one, so with Redis down every view renders, as without either."""
+    try:
+        shared: Any = default_cache  # django-redis: typed as Django's BaseCache, whose set is None
+        stored = shared.set(key, value, timeout=settings.BZPEER_PROFILE_CACHE_SECONDS)
+    except CACHE_ERRORS as exc:
+        logger.warning("profile cache unreachable, nothing stored: %s", exc)
+        return
+    if stored:  # django-redis answers whether Redis took it (None when it failed open)
+        _keep_locally(key, value)
 
 
 def profile_page_get(key: str) -> StoredPage | None:
@@ -251,30 +277,9 @@ def profile_page_get(key: str) -> StoredPage | None:
     from Redis. A key names one version of everything the page is drawn from, so a copy kept
     here is never out of date for what the key tracks: it saves the GET and the transfer of
     an ~80 KB page on every view of a popular record."""
-    found = caches[LOCAL_PAGES].get(key)
-    if isinstance(found, StoredPage):
-        return found
-    try:
-        found = default_cache.get(key)
-    except CACHE_ERRORS as exc:
-        logger.warning("profile cache unreachable, rendering in full: %s", exc)
-        return None
-    if not isinstance(found, StoredPage):
-        return None
-    _keep_locally(key, found)
-    return found
+    return _two_tier_get(key, StoredPage)
 
 
 def profile_page_set(key: str, page: StoredPage) -> None:
-    """Store it; an unreachable cache drops the write (logged), the page is unaffected.
-
-    Kept in this process too only once Redis has it: the local tier is a copy of the shared
-    one, so with Redis down every view renders, as without either."""
-    try:
-        shared: Any = default_cache  # django-redis: typed as Django's BaseCache, whose set is None
-        stored = shared.set(key, page, timeout=settings.BZPEER_PROFILE_CACHE_SECONDS)
-    except CACHE_ERRORS as exc:
-        logger.warning("profile cache unreachable, page not stored: %s", exc)
-        return
-    if stored:  # django-redis answers whether Redis took it (None when it failed open)
-        _keep_locally(key, page)
+    """Store it; an unreachable cache drops the write (logged), the page is unaffected."""
+    _two_tier_set(key, page)

@@ -274,3 +274,19 @@ def test_a_dropped_database_connection_still_serves_the_page(ada):
     close_old_connections()  # what Django does as each request starts: its health check is owed
     response = profile(Client())
     assert response.status_code == 200 and "Engines, part 1" in response.content.decode()
+
+
+def test_a_signed_in_view_takes_the_fragments_from_the_process_copy(client, ada, settings):
+    client.force_login(UserFactory(username="reader"))
+    profile(client)  # the fragments rendered, stored in Redis and kept in this process
+    with CaptureQueriesContext(connection) as warm:
+        profile(client)
+    redis_unreachable(settings)
+    with CaptureQueriesContext(connection) as queries:
+        html = profile(client).content.decode()
+    assert "Engines, part 2" in html and "Follow researcher" in html
+    assert len(queries) == len(warm)  # the fragments were not rendered again
+    researchers_changed(researcher_ids=[ada.pk], reason="import")
+    with CaptureQueriesContext(connection) as queries:
+        profile(client)
+    assert len(queries) > len(warm)  # a new key: rendered afresh, Redis down or not
