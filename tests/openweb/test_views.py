@@ -8,7 +8,9 @@ import re
 import bibtexparser
 import pytest
 import rispy
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from claims.models import FlagState, WorkFlag
 from tests.factories import (
@@ -443,3 +445,20 @@ def test_the_profile_offers_the_export_of_the_view_it_shows(ada, works):
     whole = Client().get("/researchers/ada-lovelace/").content.decode()
     assert "Cite all:" in whole
     assert 'href="/researchers/ada-lovelace/works.ris" download' in whole
+
+
+def test_the_cite_panel_alone_reads_the_same_queries_for_1_or_150_authors(db):
+    small, big = WorkFactory(title="One author"), WorkFactory(title="Many authors")
+    AuthorshipFactory(work=small, position=0)
+    for position in range(150):
+        AuthorshipFactory(work=big, position=position)
+    counts = []
+    for work in (small, big):
+        with CaptureQueriesContext(connection) as queries:
+            response = Client().get(
+                work.get_absolute_url(), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="cite"
+            )
+        assert response.status_code == 200
+        assert "Copy BibTeX" in response.content.decode()
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == 2  # the work with its counts, then its first authors
