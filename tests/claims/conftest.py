@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.test import Client
 
 from claims.services.claims import claim_approve, claim_open
@@ -19,6 +21,14 @@ def verify_email(user, email: str | None = None) -> EmailAddress:
         defaults={"verified": True, "primary": email is None},
     )
     return address
+
+
+@pytest.fixture
+def default_reason_templates(db) -> None:
+    """The reason templates a data migration adds. A transactional test's flush empties the
+    table, and the slow, transactional tests run first (tests/conftest.py): a test that uses the
+    templates puts them back the way the migration does (idempotent)."""
+    importlib.import_module("claims.migrations.0002_default_reason_templates").add(apps, None)
 
 
 @pytest.fixture

@@ -210,7 +210,7 @@ def test_the_moderator_sees_evidence_works_coauthors_and_competing_claims(
 
 
 def test_the_moderator_approves_with_a_template_reason_and_the_profile_shows_it(
-    pending_claim, moderator, claimant, record, client
+    pending_claim, moderator, claimant, record, client, default_reason_templates
 ):
     template = ReasonTemplate.objects.get(kind="approve", title="Evidence sufficient")
     mod = csrf_client(moderator)
@@ -261,7 +261,9 @@ def test_a_rejection_without_reason_is_refused(pending_claim, moderator):
     assert Claim.objects.get(pk=pending_claim.pk).state == ClaimState.PENDING
 
 
-def test_bulk_reject_with_a_template(pending_claim, moderator, outsider, record):
+def test_bulk_reject_with_a_template(
+    pending_claim, moderator, outsider, record, default_reason_templates
+):
     verify_email(outsider)
     other = claim_open(user=outsider, researcher_id=record.pk, claimant_name="Ada Byron")
     template = ReasonTemplate.objects.get(kind="reject", title="Different person")
