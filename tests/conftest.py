@@ -24,7 +24,7 @@ SEED = ROOT / "demo" / "seed-profile.json"
 
 
 # Tests that start real services, workers or a browser take seconds to a minute each.
-SLOW_MARKERS = ("faults", "e2e", "worker")
+SLOW_MARKERS = ("faults", "e2e", "worker", "slow")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -100,6 +100,7 @@ def import_synthetic(path: Path) -> dict[tuple[str, int], str]:
     return decisions()
 
 
+@pytest.mark.slow  # a minute: two imports of a synthetic file
 def test_the_keyed_lookup_decides_every_author_as_the_substring_scan_did(
     db, tmp_path, monkeypatch: pytest.MonkeyPatch
 ):
