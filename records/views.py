@@ -246,7 +246,8 @@ def split_view(request: AuthedRequest, slug: str) -> HttpResponse:
         "filters_form": filters_form,
         "form": form,
         "works": works,
-        "selected": set(form.cleaned_data["works"]) if form.is_bound and form.is_valid() else set(),
+        # What was ticked stays ticked, also when the form has an error.
+        "selected": {int(v) for v in form["works"].value() or () if str(v).isdigit()},
         "preview": preview,
     }
     return render(request, "records/split.html", context, status=400 if form.errors else 200)

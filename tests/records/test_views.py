@@ -280,6 +280,7 @@ def test_a_split_to_an_unknown_record_keeps_what_the_moderator_typed(pair, moder
     assert "No record has this slug" in page
     assert 'value="no-such-record"' in page
     assert "two chemists, one record" in page
+    assert page.count(" checked>") == 2  # the works ticked stay ticked
     assert big.authorships.count() == 9
 
 
