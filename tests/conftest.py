@@ -61,6 +61,21 @@ def _no_process_page_copies() -> Iterator[None]:
 
 
 @pytest.fixture
+def caches_unreachable(settings) -> None:
+    """Every Redis-backed cache pointed at a port where nothing listens, through Django's
+    plain Redis backend (it raises, unlike our fail-open default); in-process caches stay."""
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    settings.CACHES = {
+        alias: config if "LocMemCache" in config["BACKEND"] else unreachable
+        for alias, config in settings.CACHES.items()
+    }
+
+
+@pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider")
 

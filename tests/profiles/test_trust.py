@@ -228,19 +228,11 @@ def test_the_profile_says_when_trust_is_not_computed_yet(client, db):
 
 
 def test_the_profile_shows_the_last_snapshot_when_redis_is_down(
-    client, db, settings, unreachable_broker
+    client, db, request, unreachable_broker
 ):
     me = seed_like_researcher()
     trust_recompute(researcher_ids=[me.pk])
-    unreachable = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",  # raises, unlike ours
-        "LOCATION": "redis://127.0.0.1:9/0",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-    settings.CACHES = {  # every Redis-backed cache unreachable; in-process ones stay
-        alias: config if "LocMemCache" in config["BACKEND"] else unreachable
-        for alias, config in settings.CACHES.items()
-    }
+    request.getfixturevalue("caches_unreachable")  # from here on
     response = profile(client, me)
     assert response.status_code == 200
     text = text_of(response.content.decode())
