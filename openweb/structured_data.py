@@ -61,6 +61,15 @@ def _property_value(property_id: str, value: str) -> dict[str, str]:
     return {"@type": "PropertyValue", "propertyID": property_id, "value": value}
 
 
+def _identified_by(data: dict[str, Any], identifiers: list[tuple[str, str | None, str]]) -> None:
+    """Each known (scheme, value, URL) as an `identifier` PropertyValue and its URL in `sameAs`;
+    neither key when none is known."""
+    known = [(scheme, value, url) for scheme, value, url in identifiers if value]
+    if known:
+        data["identifier"] = [_property_value(scheme, value) for scheme, value, _ in known]
+        data["sameAs"] = [url for _, _, url in known]
+
+
 def _institution_same_as(institution: Institution) -> list[str]:
     """The institution's ROR and OpenAlex URLs, where known."""
     urls = []
@@ -147,20 +156,14 @@ def scholarly_article(
         if work.month:
             date += f"-{work.month:02d}" + (f"-{work.day:02d}" if work.day else "")
         data["datePublished"] = date
-    identifiers = []
-    same_as = []
-    if work.doi:
-        identifiers.append(_property_value("DOI", work.doi))
-        same_as.append(f"https://doi.org/{work.doi}")
-    if work.arxiv_id:
-        identifiers.append(_property_value("arXiv", work.arxiv_id))
-        same_as.append(f"https://arxiv.org/abs/{work.arxiv_id}")
-    if work.openalex_id:
-        identifiers.append(_property_value("OpenAlex", work.openalex_id))
-        same_as.append(f"https://openalex.org/{work.openalex_id}")
-    if identifiers:
-        data["identifier"] = identifiers
-        data["sameAs"] = same_as
+    _identified_by(
+        data,
+        [
+            ("DOI", work.doi, f"https://doi.org/{work.doi}"),
+            ("arXiv", work.arxiv_id, f"https://arxiv.org/abs/{work.arxiv_id}"),
+            ("OpenAlex", work.openalex_id, f"https://openalex.org/{work.openalex_id}"),
+        ],
+    )
     if work.venue:
         data["isPartOf"] = {"@type": "Periodical", "name": work.venue}
     if work.abstract:
@@ -257,18 +260,15 @@ def periodical(venue: Source) -> dict[str, Any]:
         "@type": VENUE_TYPES.get(venue.source_type, "CreativeWorkSeries"),
         "name": venue.display_name,
     }
-    identifiers = []
-    same_as = []
     if venue.issn_l:
         data["issn"] = venue.issn_l
-        identifiers.append(_property_value("ISSN-L", venue.issn_l))
-        same_as.append(f"https://portal.issn.org/resource/ISSN/{venue.issn_l}")
-    if venue.openalex_id:
-        identifiers.append(_property_value("OpenAlex", venue.openalex_id))
-        same_as.append(f"https://openalex.org/{venue.openalex_id}")
-    if identifiers:
-        data["identifier"] = identifiers
-        data["sameAs"] = same_as
+    _identified_by(
+        data,
+        [
+            ("ISSN-L", venue.issn_l, f"https://portal.issn.org/resource/ISSN/{venue.issn_l}"),
+            ("OpenAlex", venue.openalex_id, f"https://openalex.org/{venue.openalex_id}"),
+        ],
+    )
     return data
 
 
