@@ -617,6 +617,12 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--works", type=int, required=True)
     load.add_argument("--researchers", type=int, required=True)
     load.add_argument("--seed", type=int, default=42)
+    load.add_argument(
+        "--defer-indexes",
+        action="store_true",
+        help="drop the works tables' secondary indexes and foreign keys first and build them\n"
+        "after, as `import_openalex --bulk` does (its code): much faster at millions of works",
+    )
     args = parser.parse_args(argv)
     if args.action == "openalex":
         authors = args.authors or max(1, args.works // 5)
@@ -637,10 +643,24 @@ def main(argv: list[str] | None = None) -> int:
             f"({size / 1e6:.0f} MB) in {time.monotonic() - started:.0f}s"
         )
     else:
-        load_database(
-            args.database_url,
-            CorpusShape(works=args.works, researchers=args.researchers, seed=args.seed),
-        )
+        shape = CorpusShape(works=args.works, researchers=args.researchers, seed=args.seed)
+        if not args.defer_indexes:
+            load_database(args.database_url, shape)
+            return 0
+        import os
+
+        import django
+
+        os.environ["DATABASE_URL"] = args.database_url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bzpeer.settings")
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        django.setup()
+        from works.importers.openalex_bulk import bulk_load_begin, bulk_load_finish
+
+        print(f"deferred {bulk_load_begin()} indexes and foreign keys")
+        load_database(args.database_url, shape)
+        finish = bulk_load_finish()
+        print(f"built {finish.rebuilt} indexes and foreign keys in {finish.seconds:.0f}s")
     return 0
 
 
