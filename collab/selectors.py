@@ -205,6 +205,18 @@ def unread_count(user: Any) -> int:
     )
 
 
+# `unread_count` as one column of the signed-in profile's viewer query (profiles.viewer_page);
+# tests compare the header it gives with the full render's.
+UNREAD_COUNT_SQL = """SELECT count(*) FROM collab_collabrequest
+WHERE ((owner_id = %(user_id)s AND last_activity_at > COALESCE(owner_read_at, 'epoch'))
+    OR (sender_id = %(user_id)s AND last_activity_at > COALESCE(sender_read_at, 'epoch')))
+  AND NOT (owner_id = %(user_id)s AND state = 'archived')"""
+
+
+def unread_from_column(value: int | None, user: Any, researcher: Researcher) -> int:
+    return int(value or 0)
+
+
 INBOX_BOXES = {
     "received": "Received",
     "sent": "Sent",

@@ -20,6 +20,17 @@ def is_following(*, user: Any, researcher: Researcher) -> bool:
     )
 
 
+# `is_following` as a column of the signed-in profile's one viewer query (profiles.viewer_page).
+FOLLOWING_SQL = (
+    "EXISTS (SELECT 1 FROM profiles_follow"
+    " WHERE user_id = %(user_id)s AND researcher_id = %(researcher_id)s)"
+)
+
+
+def following_from_column(value: Any, user: Any, researcher: Researcher) -> bool:
+    return bool(value)
+
+
 def researcher_followers_count(researcher_id: int) -> int:
     return Follow.objects.filter(researcher_id=researcher_id).count()
 

@@ -135,6 +135,8 @@ class PageKey:
     researcher_id: int
     claimed: bool
     key: str
+    claim_status: str = ClaimStatus.UNCLAIMED
+    followers_count: int = 0  # as the stored page shows it
 
     @property
     def digest(self) -> str:
@@ -225,6 +227,8 @@ def profile_page_key(*, slug: str, origin: str) -> PageKey | None:
         researcher_id=researcher_id,
         claimed=claim_status == ClaimStatus.CLAIMED,
         key=f"profile-page:{researcher_id}:{digest}",
+        claim_status=claim_status,
+        followers_count=followers,
     )
 
 

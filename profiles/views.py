@@ -37,6 +37,7 @@ from profiles.selectors import (
     researcher_works_page_or_404,
     works_list_context,
 )
+from profiles.viewer_page import signed_in_profile
 from works.search import site_search
 from works.selectors import front_door
 
@@ -109,6 +110,8 @@ def _profile_from_fragments(request: HtmxHttpRequest, slug: str) -> HttpResponse
     visitor's CSRF secret, whose token the page carries); signed-in views are never stored by
     the browser (`NoStoreViewerPagesMiddleware`)."""
     signed_in = bool(request.user.is_authenticated)
+    if signed_in and (spliced := signed_in_profile(request, slug)) is not None:
+        return spliced  # the stored anonymous page with this viewer's parts put in
     researcher = get_object_or_404(researcher_page_queryset(), slug=slug)
     key = profile_fragments_key(researcher)
     fragments = profile_fragments_get(key)

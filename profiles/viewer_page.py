@@ -1,0 +1,130 @@
+"""The profile page for a signed-in viewer: the stored anonymous page with its viewer's parts
+put in.
+
+A page's parts that depend on who is looking are named partials between markers in the
+templates (`<!--viewer:NAME-->…<!--/viewer-->`): the account menu with the unread count, the
+messages, the follow button, the Identity card (the viewer's claim, staff-only lines). Everything
+else on the profile of a record that is not claimed is the same for every viewer, and
+`AnonymousProfilePageMiddleware` stores it whole (profiles/page_cache.py). A signed-in view of
+such a record takes that stored page, renders only its viewer's parts and puts them between the
+markers: the session and the user (Django's middleware), the record's versions (the same
+prepared query as an anonymous view) and ONE query for everything about this viewer and this
+record, each app's question a column of it (`viewer_part_register`).
+
+What is never spliced, and takes the full render instead: a claimed record (its header and
+Direct collaboration card show the owner's live openness and the viewer's own request), a page
+not stored yet, a page whose markers are not exactly the known parts (a template changed
+without this list), and the versions unreadable. Nothing rendered for a viewer is stored: the
+only stored page is the anonymous one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+
+from profiles.http import HtmxHttpRequest
+from profiles.models import Researcher
+from profiles.page_cache import (
+    CSRF_PLACEHOLDER,
+    TEMPLATE,
+    VersionsUnavailable,
+    profile_page_get,
+    profile_page_key,
+)
+
+# Each viewer part: its marker's name and the partial that renders it.
+VIEWER_PARTS = {
+    "account-nav": "base.html#account-nav",
+    "messages": "base.html#messages",
+    "follow-actions": f"{TEMPLATE}#follow-actions",
+    "identity": f"{TEMPLATE}#identity",
+}
+_MARKED = re.compile(rb"<!--viewer:([a-z-]+)-->(.*?)<!--/viewer-->", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ViewerPart:
+    # A scalar SQL expression of %(user_id)s and %(researcher_id)s (a column of the viewer's
+    # one query), or None when the value needs no query.
+    sql: str | None
+    # (the column's value or None, the user, the record) -> the template variable.
+    build: Callable[[Any, Any, Researcher], object]
+
+
+_PARTS: dict[str, ViewerPart] = {}
+
+
+def viewer_part_register(
+    name: str, *, sql: str | None, build: Callable[[Any, Any, Researcher], object]
+) -> None:
+    """Give the spliced page's viewer parts the template variable `name`, built from one
+    column of the viewer's query. An app registers the same value its profile panel gives
+    the full render (tests compare the two pages)."""
+    _PARTS[name] = ViewerPart(sql=sql, build=build)
+
+
+def viewer_context(*, user: Any, researcher: Researcher) -> dict[str, object]:
+    """Every registered viewer variable for this signed-in viewer and record: one query."""
+    with_sql = [(name, part) for name, part in _PARTS.items() if part.sql is not None]
+    values: tuple[Any, ...] = ()
+    if with_sql:
+        columns = ", ".join(f"({part.sql}) AS v{i}" for i, (_, part) in enumerate(with_sql))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns}", {"user_id": user.pk, "researcher_id": researcher.pk}
+            )
+            values = cursor.fetchone() or ()
+    found = dict(zip((name for name, _ in with_sql), values, strict=True))
+    return {name: part.build(found.get(name), user, researcher) for name, part in _PARTS.items()}
+
+
+def splice(body: bytes, parts: dict[str, bytes]) -> bytes | None:
+    """`body` with each marked part's content replaced by `parts[name]`; None unless the
+    page's marked parts are exactly `parts` (each once)."""
+    pieces: list[bytes] = []
+    seen: list[str] = []
+    at = 0
+    for match in _MARKED.finditer(body):
+        name = match.group(1).decode()
+        if name not in parts or name in seen:
+            return None
+        seen.append(name)
+        pieces += [body[at : match.start(2)], parts[name]]
+        at = match.end(2)
+    if len(seen) != len(parts):
+        return None
+    pieces.append(body[at:])
+    return b"".join(pieces)
+
+
+def signed_in_profile(request: HtmxHttpRequest, slug: str) -> HttpResponse | None:
+    """The profile of a record that is not claimed, for a signed-in viewer, from the stored
+    anonymous page; None when it has to be rendered in full (see the module's docstring)."""
+    try:
+        key = profile_page_key(slug=slug, origin=f"{request.scheme}://{request.get_host()}")
+    except VersionsUnavailable:
+        return None
+    if key is None or key.claimed:
+        return None
+    page = profile_page_get(key.key)
+    if page is None:
+        return None
+    researcher = Researcher(pk=key.researcher_id, slug=slug, claim_status=key.claim_status)
+    researcher.followers_count = key.followers_count  # type: ignore[attr-defined]
+    context = {"researcher": researcher, **viewer_context(user=request.user, researcher=researcher)}
+    rendered = {
+        name: render_to_string(partial, context, request).encode()
+        for name, partial in VIEWER_PARTS.items()
+    }
+    body = splice(page.body, rendered)
+    if body is None:
+        return None
+    return HttpResponse(body.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode()))
