@@ -3,7 +3,6 @@ error page when a request fails (503 when the database is unreachable)."""
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -14,7 +13,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template import loader
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -29,7 +27,6 @@ from django_htmx.middleware import HtmxDetails
 from psycopg import errors as pg_errors
 
 from profiles.page_cache import (
-    CSRF_PLACEHOLDER,
     STORE_WHOLE_PAGE,
     PageKey,
     StoredPage,
@@ -73,7 +70,7 @@ def staff_required(view: View) -> View:
 class NoStoreViewerPagesMiddleware:
     """Pages that depend on who is looking are never stored by the browser.
 
-    Every page shows the viewer's state (who is logged in, the CSRF token for htmx, whether
+    Every page shows the viewer's state (who is logged in, their CSRF token for htmx, whether
     they follow a researcher), so it varies on the cookie. Without `no-store`, the Back button
     shows such a page from the browser's cache as it was before an htmx swap changed it
     ("Follow researcher 0" after following) or before logging in or out. A view that set its
@@ -113,18 +110,18 @@ class AnonymousProfilePageMiddleware:
     once this process holds a copy).
 
     It sits above the session, CSRF, auth and messages middleware: a hit never touches a
-    session. The visitor's CSRF token is put where the stored page has a placeholder (Django's
-    CSRF middleware reads and sets the cookie, as it would for the view), and the page answers
-    304 to a visitor whose copy is current (ETag: the key's digest and the visitor's CSRF
-    secret). A miss (or Redis down) goes down the whole stack to the view, which renders the
-    page with the placeholder; it is stored here on the way out. Everything else — signed-in
-    viewers, a claimed record (its header shows the owner's live openness, which no key
-    tracks), a query string, htmx — passes through untouched.
+    session. The page is the same bytes for every such visitor — an anonymous page carries no
+    CSRF token and sets no cookie (templates/base.html says why) — so its ETag is the key's
+    digest and a shared cache may keep it (`public, no-cache`: revalidated on every use, so a
+    data change shows on the next view; `Vary: Cookie` keeps a signed-in visitor's request,
+    which has a session cookie, from ever matching it). A miss (or Redis down) goes down the
+    whole stack to the view, which renders the anonymous page; it is stored here on the way
+    out. Everything else — signed-in viewers, a claimed record (its header shows the owner's
+    live openness, which no key tracks), a query string, htmx — passes through untouched.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.csrf = CsrfViewMiddleware(get_response)  # its cookie handling, for the hits
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         slug = self._anonymous_profile_slug(request)
@@ -140,7 +137,9 @@ class AnonymousProfilePageMiddleware:
         if page is None:
             setattr(request, STORE_WHOLE_PAGE, True)
             response = self.get_response(request)
-            if response.status_code != 200 or CSRF_PLACEHOLDER.encode() not in response.content:
+            # Only what the view rendered for storing (not a 404, a 503, a redirect), and never
+            # a response that set a cookie: that would be one visitor's, served to all.
+            if not getattr(response, STORE_WHOLE_PAGE, False) or response.cookies:
                 return response
             page = StoredPage(
                 body=response.content,
@@ -172,24 +171,20 @@ class AnonymousProfilePageMiddleware:
         return str(match.kwargs["slug"])
 
     def _answer(self, request: HttpRequest, key: PageKey, page: StoredPage) -> HttpResponseBase:
-        self.csrf.process_request(request)  # the visitor's CSRF secret from their cookie
-        token = get_token(request)
-        viewer = hashlib.sha256(request.META["CSRF_COOKIE"].encode()).hexdigest()[:12]
-        etag = f'"{key.digest}-{viewer}"'
+        etag = f'"{key.digest}"'
         last_modified = int(page.rendered_at.timestamp())
         response = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if response is None:
-            body = page.body.replace(CSRF_PLACEHOLDER.encode(), token.encode())
-            response = HttpResponse(body)
+            response = HttpResponse(page.body)
             for name, value in page.headers:
                 response[name] = value
-            response["Content-Length"] = str(len(body))
+            response["Content-Length"] = str(len(page.body))
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
-        # Kept by the browser only, revalidated on every use (a 304: one small query).
-        patch_cache_control(response, private=True, no_cache=True)
+        # Any cache may keep it, revalidating on every use (a 304: one small query).
+        patch_cache_control(response, public=True, no_cache=True)
         patch_vary_headers(response, ("HX-Request", "Cookie"))
-        return self.csrf.process_response(request, response)
+        return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

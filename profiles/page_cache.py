@@ -19,15 +19,16 @@ expire after `BZPEER_PROFILE_CACHE_SECONDS` (an hour): the bound on staleness fo
 
 **The whole page, for anonymous visitors** (`AnonymousProfilePageMiddleware` in
 `profiles/http.py`): a visitor without a session or messages cookie sees the same bytes as
-every other such visitor but for the CSRF token. The page is stored whole, with a placeholder
-where the token goes, under a key made by one small query (`profile_page_key`: an md5 of the
-researcher's row, the affiliation's name, the snapshot's `computed_at`, the followers count)
-plus the host and a digest of the deployed templates and static manifest. A hit costs that
+every other such visitor (an anonymous page carries no CSRF token). The page is stored whole
+under a key made by one small query (`profile_page_key`: an md5 of the researcher's row, the
+affiliation's name, the snapshot's `computed_at`, the followers count) plus the host and a
+digest of the deployed templates and static manifest. A hit costs that
 query (a prepared statement, one round trip) and, the first time in a process, one cache GET:
 each process keeps its own copies of the pages Redis holds (`LOCAL_PAGES`, an in-memory LRU
 with the same expiry), so a popular record's ~80 KB page is not fetched from Redis on every
-view. All of it before the session, auth, messages and CSRF middleware run; the visitor's
-token is put in on the way out.
+view. All of it before the session, auth, messages and CSRF middleware run. It is the same
+for every anonymous visitor, so its ETag is the key's digest and shared caches may keep it
+(revalidating on every use).
 """
 
 from __future__ import annotations
@@ -109,11 +110,8 @@ def profile_fragments_set(key: str, fragments: ProfileFragments) -> None:
     _two_tier_set(key, fragments)
 
 
-# What the view puts where the visitor's CSRF token goes on a page stored whole; the middleware
-# puts each visitor's own token in its place (`hx-headers` of the body; the anonymous page of an
-# unclaimed record has no other form that posts).
-CSRF_PLACEHOLDER = "bzpeer-csrf-token-placeholder-6f1d0c"
-# Set on a request by the middleware when the view should render the page for storing whole.
+# Set on a request by the middleware when the view should render the page for storing whole, and
+# by the view on the response it rendered so.
 STORE_WHOLE_PAGE = "bzpeer_profile_page_store"
 
 # Everything the anonymous page of a record is drawn from, in one row: the record's whole row
@@ -145,7 +143,7 @@ class PageKey:
 
 @dataclass(frozen=True)
 class StoredPage:
-    body: bytes  # with CSRF_PLACEHOLDER where the token goes
+    body: bytes  # the same for every anonymous visitor: no CSRF token, no cookie
     headers: tuple[tuple[str, str], ...]  # Content-Type, CSP, …: what the full stack set
     rendered_at: datetime
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -21,7 +19,6 @@ from profiles.forms import CoauthorsForm, SiteSearchForm, WorksListForm
 from profiles.http import HtmxHttpRequest
 from profiles.models import ClaimStatus, Researcher
 from profiles.page_cache import (
-    CSRF_PLACEHOLDER,
     STORE_WHOLE_PAGE,
     TEMPLATE,
     ProfileFragments,
@@ -106,9 +103,9 @@ def researcher_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _profile_from_fragments(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The profile as it first shows: the record's fragments from the cache (rendered and stored
     on a miss), the viewer's parts around them. Anonymous views of an unclaimed record also
-    answer 304 when the browser's copy is current (the ETag is the fragments' key plus the
-    visitor's CSRF secret, whose token the page carries); signed-in views are never stored by
-    the browser (`NoStoreViewerPagesMiddleware`)."""
+    answer 304 when the browser's copy is current (the ETag is the fragments' key: an
+    anonymous page carries no CSRF token, so it is the same for every visitor); signed-in
+    views are never stored by the browser (`NoStoreViewerPagesMiddleware`)."""
     signed_in = bool(request.user.is_authenticated)
     if signed_in and (spliced := signed_in_profile(request, slug)) is not None:
         return spliced  # the stored anonymous page with this viewer's parts put in
@@ -118,29 +115,8 @@ def _profile_from_fragments(request: HtmxHttpRequest, slug: str) -> HttpResponse
     if fragments is None:
         fragments = _profile_fragments(request, researcher.pk)
         profile_fragments_set(key, fragments)
-    if getattr(request, STORE_WHOLE_PAGE, False):
-        # For AnonymousProfilePageMiddleware to store whole: each visitor's token goes in there.
-        context = {
-            "researcher": researcher,
-            "fragments": fragments,
-            "is_following": False,
-            **profile_panels(user=request.user, researcher=researcher),
-            "page_meta": fragments.page_meta,
-            "csrf_token": CSRF_PLACEHOLDER,
-        }
-        return render(request, TEMPLATE, context)
-    get_token(request)  # the page carries it; its secret is then in META
-    viewer = hashlib.sha256(request.META["CSRF_COOKIE"].encode()).hexdigest()[:12]
-    etag = f'"{key.rsplit(":", 1)[1]}-{viewer}"'
-    last_modified = int(fragments.rendered_at.timestamp())
-    # A claimed record's header shows its owner's live collaboration openness (the collab
-    # panel: paused, full this month), which no key tracks: no validator for it, only for the
-    # unclaimed records (most of them) whose every part the key covers.
-    validated = not signed_in and researcher.claim_status != ClaimStatus.CLAIMED
-    response = None
-    if validated:
-        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
+
+    def page() -> HttpResponse:
         context = {
             "researcher": researcher,
             "fragments": fragments,
@@ -148,12 +124,35 @@ def _profile_from_fragments(request: HtmxHttpRequest, slug: str) -> HttpResponse
             **profile_panels(user=request.user, researcher=researcher),  # e.g. the claim panel
             "page_meta": fragments.page_meta,
         }
-        response = render(request, TEMPLATE, context)
+        return render(request, TEMPLATE, context)
+
+    if getattr(request, STORE_WHOLE_PAGE, False):
+        # For AnonymousProfilePageMiddleware, which stores it whole and adds the validators.
+        whole = page()
+        setattr(whole, STORE_WHOLE_PAGE, True)
+        return whole
+    etag = f'"{key.rsplit(":", 1)[1]}"'
+    last_modified = int(fragments.rendered_at.timestamp())
+    # A claimed record's header shows its owner's live collaboration openness (the collab
+    # panel: paused, full this month), which no key tracks: no validator for it, only for the
+    # unclaimed records (most of them) whose every part the key covers. Nor for a page that
+    # shows a message ("You are logged out."): the browser's copy does not have it.
+    validated = (
+        not signed_in
+        and researcher.claim_status != ClaimStatus.CLAIMED
+        and not len(get_messages(request))
+    )
+    response = None
+    if validated:
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = page()
     if validated:
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
     if not signed_in:
-        # Stored by the browser only, and revalidated on every use (a 304: one small query).
+        # Stored by the browser only (this visitor has a session or a message: the whole-page
+        # path, shareable, is the middleware's), revalidated on every use (a 304: a query).
         patch_cache_control(response, private=True, no_cache=True)
     return response
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from scripts.stack import gunicorn_command
 from tests.conftest import ROOT
+from tests.factories import UserFactory
 
 
 def test_check_deploy_is_clean_under_production_settings():
@@ -43,8 +44,11 @@ def test_pages_carry_a_csp_without_inline_script(client, seed_researcher):
     # Every script is an external file from our own static files.
     assert "<script>" not in html
     assert 'src="/static/django_htmx/htmx-2.min.js"' in html or "htmx" in html
-    # HTMX requests carry the CSRF token.
-    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+    # A signed-in viewer's htmx requests carry the CSRF token; an anonymous page has none.
+    assert "X-CSRFToken" not in html
+    client.force_login(UserFactory(username="reader"))
+    signed_in = client.get(reverse("profiles:researcher_detail", args=["jiashi-feng"]))
+    assert 'hx-headers=\'{"X-CSRFToken": "' in signed_in.content.decode()
 
 
 def test_debug_is_off_unless_asked():

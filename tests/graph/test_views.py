@@ -86,6 +86,30 @@ def test_retry_needs_the_csrf_token(researcher):
     assert strict.post(slice_url(researcher)).status_code == 403
 
 
+def test_an_anonymous_visitor_retries_with_the_token_its_fragment_carries(researcher):
+    # The profile an anonymous visitor sees carries no CSRF token (templates/base.html): the
+    # failed fragment's Retry form holds its own, and the fragment sets the cookie it matches.
+    from django.test import Client
+
+    GraphSlice.objects.create(
+        researcher=researcher,
+        data_version=researcher.data_version,
+        payload_version=PAYLOAD_VERSION,
+        status=SliceStatus.FAILED,
+        error="boom",
+    )
+    visitor = Client(enforce_csrf_checks=True)
+    profile = visitor.get(reverse("profiles:researcher_detail", args=["me"]))
+    assert "X-CSRFToken" not in profile.content.decode() and not profile.cookies
+    fragment = visitor.get(slice_url(researcher), HTTP_HX_REQUEST="true")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', fragment.content.decode())
+    assert token and "csrftoken" in fragment.cookies
+    retried = visitor.post(
+        slice_url(researcher), {"csrfmiddlewaretoken": token.group(1)}, HTTP_HX_REQUEST="true"
+    )
+    assert retried.status_code == 200 and 'data-state="pending"' in retried.content.decode()
+
+
 def test_a_slice_nobody_picks_up_is_reported_with_a_retry(client, researcher):
     GraphSlice.objects.create(
         researcher=researcher,
