@@ -27,13 +27,11 @@ from typing import Any
 
 from django.db import connection
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 from profiles.page_cache import (
-    CSRF_PLACEHOLDER,
     TEMPLATE,
     VersionsUnavailable,
     profile_page_get,
@@ -48,6 +46,10 @@ VIEWER_PARTS = {
     "identity": f"{TEMPLATE}#identity",
 }
 _MARKED = re.compile(rb"<!--viewer:([a-z-]+)-->(.*?)<!--/viewer-->", re.DOTALL)
+# The stored anonymous page's <body> has no attributes: an anonymous page carries no CSRF token
+# (templates/base.html). A signed-in viewer's gets `base.html#body-attributes` (the token their
+# htmx requests send), as the full render gives it.
+BARE_BODY = b"<body>"
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def signed_in_profile(request: HtmxHttpRequest, slug: str) -> HttpResponse | Non
         for name, partial in VIEWER_PARTS.items()
     }
     body = splice(page.body, rendered)
-    if body is None:
+    if body is None or body.count(BARE_BODY) != 1:
         return None
-    return HttpResponse(body.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode()))
+    attributes = render_to_string("base.html#body-attributes", context, request).encode()
+    return HttpResponse(body.replace(BARE_BODY, b"<body" + attributes + b">"))
