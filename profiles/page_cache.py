@@ -126,6 +126,7 @@ LEFT JOIN profiles_institution i ON i.id = r.affiliation_id
 LEFT JOIN profiles_trustsnapshot s ON s.researcher_id = r.id
 WHERE r.slug = %s
 """
+VERSIONS_COLUMNS = 6
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,11 @@ class _PreparedCursor(psycopg.Cursor[Any]):
 
 
 def _page_versions(slug: str) -> tuple[Any, ...] | None:
-    """The versions row, in one round trip, from a prepared statement.
+    return prepared_row(PAGE_VERSIONS_SQL, [slug])
+
+
+def prepared_row(sql: str, params: Any) -> tuple[Any, ...] | None:
+    """The query's first row, in one round trip, from a prepared statement.
 
     Through a cursor of its own on Django's connection (logged like any other query), which
     also skips `conn_health_checks`' `SELECT 1` before a request's first query: a second
@@ -195,7 +200,7 @@ def _page_versions(slug: str) -> tuple[Any, ...] | None:
             connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
         )
         with wrapper(cast(Any, raw)) as cursor:
-            cursor.execute(PAGE_VERSIONS_SQL, [slug])
+            cursor.execute(sql, params)
             row: tuple[Any, ...] | None = cursor.fetchone()
             return row
     except (OperationalError, InterfaceError) as exc:
@@ -209,7 +214,14 @@ def profile_page_key(*, slug: str, origin: str) -> PageKey | None:
     row = _page_versions(slug)
     if row is None:
         return None
-    researcher_id, claim_status, row_digest, affiliation, computed_at, followers = row
+    return page_key_from_versions(row, origin=origin)
+
+
+def page_key_from_versions(row: tuple[Any, ...], *, origin: str) -> PageKey:
+    """The page's key from `PAGE_VERSIONS_SQL`'s row (its first `VERSIONS_COLUMNS` values)."""
+    researcher_id, claim_status, row_digest, affiliation, computed_at, followers = row[
+        :VERSIONS_COLUMNS
+    ]
     parts = [
         FRAGMENTS_VERSION,
         _deploy_digest(),

@@ -7,8 +7,8 @@ messages, the follow button, the Identity card (the viewer's claim, staff-only l
 else on the profile of a record that is not claimed is the same for every viewer, and
 `AnonymousProfilePageMiddleware` stores it whole (profiles/page_cache.py). A signed-in view of
 such a record takes that stored page, renders only its viewer's parts and puts them between the
-markers: the session and the user (Django's middleware), the record's versions (the same
-prepared query as an anonymous view) and ONE query for everything about this viewer and this
+markers: the session and the user (Django's middleware), then ONE prepared query: the
+record's versions (as an anonymous view reads them) and everything about this viewer and this
 record, each app's question a column of it (`viewer_part_register`).
 
 What is never spliced, and takes the full render instead: a claimed record (its header and
@@ -25,17 +25,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from profiles.http import HtmxHttpRequest
 from profiles.models import Researcher
 from profiles.page_cache import (
+    PAGE_VERSIONS_SQL,
     TEMPLATE,
+    VERSIONS_COLUMNS,
     VersionsUnavailable,
+    page_key_from_versions,
+    prepared_row,
     profile_page_get,
-    profile_page_key,
 )
 
 # Each viewer part: its marker's name and the partial that renders it.
@@ -73,19 +76,23 @@ def viewer_part_register(
     _PARTS[name] = ViewerPart(sql=sql, build=build)
 
 
-def viewer_context(*, user: Any, researcher: Researcher) -> dict[str, object]:
-    """Every registered viewer variable for this signed-in viewer and record: one query."""
-    with_sql = [(name, part) for name, part in _PARTS.items() if part.sql is not None]
-    values: tuple[Any, ...] = ()
-    if with_sql:
-        columns = ", ".join(f"({part.sql}) AS v{i}" for i, (_, part) in enumerate(with_sql))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {columns}", {"user_id": user.pk, "researcher_id": researcher.pk}
-            )
-            values = cursor.fetchone() or ()
-    found = dict(zip((name for name, _ in with_sql), values, strict=True))
-    return {name: part.build(found.get(name), user, researcher) for name, part in _PARTS.items()}
+def _versions_and_viewer_sql() -> tuple[str, list[str]]:
+    """The record's versions (`PAGE_VERSIONS_SQL`, by slug) and every registered viewer column
+    about that record, in one statement; and the columns' names in order."""
+    with_sql = [(name, part.sql) for name, part in _PARTS.items() if part.sql is not None]
+    columns = "".join(
+        f", ({sql.replace('%(researcher_id)s', 'v.id')}) AS v{i}"
+        for i, (_, sql) in enumerate(with_sql)
+    )
+    versions = PAGE_VERSIONS_SQL.replace("%s", "%(slug)s")
+    return f"SELECT v.*{columns} FROM ({versions}) v", [name for name, _ in with_sql]  # noqa: S608 - composed from registered SQL constants
+
+
+def viewer_context(
+    *, user: Any, researcher: Researcher, columns: dict[str, Any]
+) -> dict[str, object]:
+    """Every registered viewer variable for this signed-in viewer and record."""
+    return {name: part.build(columns.get(name), user, researcher) for name, part in _PARTS.items()}
 
 
 def splice(body: bytes, parts: dict[str, bytes]) -> bytes | None:
@@ -110,18 +117,28 @@ def splice(body: bytes, parts: dict[str, bytes]) -> bytes | None:
 def signed_in_profile(request: HtmxHttpRequest, slug: str) -> HttpResponse | None:
     """The profile of a record that is not claimed, for a signed-in viewer, from the stored
     anonymous page; None when it has to be rendered in full (see the module's docstring)."""
+    sql, names = _versions_and_viewer_sql()
     try:
-        key = profile_page_key(slug=slug, origin=f"{request.scheme}://{request.get_host()}")
+        row = prepared_row(sql, {"slug": slug, "user_id": request.user.pk})
     except VersionsUnavailable:
         return None
-    if key is None or key.claimed:
+    if row is None:
+        return None
+    key = page_key_from_versions(row, origin=f"{request.scheme}://{request.get_host()}")
+    if key.claimed:
         return None
     page = profile_page_get(key.key)
     if page is None:
         return None
     researcher = Researcher(pk=key.researcher_id, slug=slug, claim_status=key.claim_status)
     researcher.followers_count = key.followers_count  # type: ignore[attr-defined]
-    context = {"researcher": researcher, **viewer_context(user=request.user, researcher=researcher)}
+    columns = dict(zip(names, row[VERSIONS_COLUMNS:], strict=True))
+    token = get_token(request)
+    context = {
+        "researcher": researcher,
+        "csrf_token": token,  # masked once for the whole page, as a full render does
+        **viewer_context(user=request.user, researcher=researcher, columns=columns),
+    }
     rendered = {
         name: render_to_string(partial, context, request).encode()
         for name, partial in VIEWER_PARTS.items()
