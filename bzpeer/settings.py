@@ -115,6 +115,16 @@ DATABASES = {
         os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
     ),
 }
+# PostgreSQL's default work_mem (4 MB) turns the site search's bitmap of a common word lossy
+# from a few million works on (every row of a lossy page checked again: about twice the time at 5 M
+# works, docs/benchmarks.md). Per sort or hash of a query, not per connection.
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = " ".join(
+    filter(
+        None,
+        [_db_options.get("options"), f"-c work_mem={os.environ.get('DATABASE_WORK_MEM', '32MB')}"],
+    )
+)
 # Parallel test runs (several checkouts, CI beside a developer) each get their own test database.
 if test_db_name := os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": test_db_name}

@@ -103,3 +103,14 @@ def test_gunicorn_opens_no_control_socket_shared_between_sites(tmp_path, origin)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.django_db
+def test_the_site_queries_with_the_work_mem_it_sets_not_postgres_default():
+    # 4 MB (PostgreSQL's default) makes the search's bitmap of a common word lossy at millions
+    # of works; settings ask for more on every connection, on top of DATABASE_URL's options.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == os.environ.get("DATABASE_WORK_MEM", "32MB")
