@@ -173,6 +173,8 @@ def run_child(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
         "CELERY_QUEUE": "bzpeer-bench-growth",
         "CACHE_KEY_PREFIX": "bzpeer-bench-growth",
         "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        # As the web server runs (bzpeer/wsgi.py): a page's query has no parallel workers.
+        "DATABASE_PARALLEL_WORKERS": os.environ.get("DATABASE_PARALLEL_WORKERS", "0"),
     }
     # The pages name their static files by the manifest's hashed names.
     subprocess.run(

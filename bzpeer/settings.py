@@ -118,11 +118,20 @@ DATABASES = {
 # PostgreSQL's default work_mem (4 MB) turns the site search's bitmap of a common word lossy
 # from a few million works on (every row of a lossy page checked again: about twice the time at 5 M
 # works, docs/benchmarks.md). Per sort or hash of a query, not per connection.
+# DATABASE_PARALLEL_WORKERS caps a query's parallel workers (the web server sets 0, wsgi.py).
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = " ".join(
     filter(
         None,
-        [_db_options.get("options"), f"-c work_mem={os.environ.get('DATABASE_WORK_MEM', '32MB')}"],
+        [
+            _db_options.get("options"),
+            f"-c work_mem={os.environ.get('DATABASE_WORK_MEM', '32MB')}",
+            (
+                f"-c max_parallel_workers_per_gather={workers}"
+                if (workers := os.environ.get("DATABASE_PARALLEL_WORKERS"))
+                else ""
+            ),
+        ],
     )
 )
 # Parallel test runs (several checkouts, CI beside a developer) each get their own test database.

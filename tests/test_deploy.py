@@ -114,3 +114,28 @@ def test_the_site_queries_with_the_work_mem_it_sets_not_postgres_default():
     with connection.cursor() as cursor:
         cursor.execute("SHOW work_mem")
         assert cursor.fetchone()[0] == os.environ.get("DATABASE_WORK_MEM", "32MB")
+
+
+def test_the_web_server_runs_each_query_without_parallel_workers_and_the_worker_may():
+    # bzpeer/wsgi.py sets it for the web processes only; Celery's batch work keeps the default.
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_PARALLEL_WORKERS"}
+    show = (
+        "from django.db import connection; c = connection.cursor(); "
+        "c.execute('SHOW max_parallel_workers_per_gather'); print(c.fetchone()[0])"
+    )
+    web = subprocess.run(
+        [sys.executable, "-c", f"import bzpeer.wsgi; {show}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    worker = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {show}"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "bzpeer.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert web.stdout.split()[-1:] == ["0"], web.stdout + web.stderr
+    assert worker.stdout.split()[-1:] != ["0"], worker.stdout + worker.stderr
