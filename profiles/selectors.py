@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateTimeField, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -133,6 +133,21 @@ WHERE s.researcher_id = profiles_researcher.id
   AND s.data_version = profiles_researcher.data_version
 """
 
+# A column of the researcher's last trust snapshot, current or not; NULL before the first one
+# (or one computed before snapshots held the lists: no data version).
+LAST_SNAPSHOT_SQL = """
+SELECT s.{column} FROM profiles_trustsnapshot s
+WHERE s.researcher_id = profiles_researcher.id AND s.data_version IS NOT NULL
+"""
+
+# When the last snapshot was computed, if the record has changed since (its data version moved
+# on): what the page shows from it is then earlier than the record. NULL while it is current.
+EARLIER_SNAPSHOT_SQL = """
+SELECT s.computed_at FROM profiles_trustsnapshot s
+WHERE s.researcher_id = profiles_researcher.id
+  AND s.data_version IS NOT NULL AND s.data_version <> profiles_researcher.data_version
+"""
+
 # The works, counted on the (researcher, work) index alone: one authorship per work and
 # researcher (unique constraint), so no join to the works table (55 ms -> 4.7 ms for 4,699).
 WORKS_COUNT_SQL = """
@@ -148,29 +163,45 @@ def _current_snapshot_or(column: str, counted: str) -> str:
     return f"COALESCE(({current}), ({counted}))"
 
 
+def _last_snapshot_or(column: str, counted: str) -> str:
+    """SQL: the last snapshot's `column`, current or not, else (before the worker's first pass)
+    `counted` on the spot."""
+    last = LAST_SNAPSHOT_SQL.format(column=column)
+    return f"COALESCE(({last}), ({counted}))"
+
+
 def researcher_profile_queryset() -> QuerySet[Researcher]:
-    """Researchers with the profile's counts and lists: the worker's (the trust snapshot's,
-    while current), so the query does not grow with the record; counted from the data when
-    the snapshot is missing or older than the researcher's data version."""
+    """Researchers with the profile's counts and lists, in one query that does not grow with
+    the record once the worker has passed.
+
+    The works count is the current snapshot's, else counted on the spot (an index-only count:
+    a new work shows in it on the next view). The topics and close collaborators (lists and
+    counts) are the last snapshot's, even when the record has changed since: counting them
+    grows with the record (0.5 s for 4,699 works), and the worker recounts them on every
+    change, scheduled on its commit. The page then says they are from before the change
+    (`figures_as_of`, the snapshot's time), as the trust score always has. Only a record the
+    worker has never passed has them counted on the spot.
+    """
     min_shared = settings.BZPEER_CLOSE_COLLABORATOR_MIN_SHARED_WORKS
     return Researcher.objects.select_related("affiliation", "trust_snapshot").annotate(
         works_count=RawSQL(_current_snapshot_or("works_count", WORKS_COUNT_SQL), []),
         followers_count=_followers_count(),
-        topics_count=RawSQL(_current_snapshot_or("topics_count", TOPICS_COUNT_SQL), []),
+        topics_count=RawSQL(_last_snapshot_or("topics_count", TOPICS_COUNT_SQL), []),
         close_collaborators_count=RawSQL(
-            _current_snapshot_or("close_collaborators_count", CLOSE_COLLABORATORS_COUNT_SQL),
+            _last_snapshot_or("close_collaborators_count", CLOSE_COLLABORATORS_COUNT_SQL),
             [min_shared],
         ),
         close_collaborators=RawSQL(
-            _current_snapshot_or("close_collaborators_list", CLOSE_COLLABORATORS_LIST_SQL),
+            _last_snapshot_or("close_collaborators_list", CLOSE_COLLABORATORS_LIST_SQL),
             [min_shared, CLOSE_COLLABORATORS_SHOWN],
             output_field=JSONField(),
         ),
         topics=RawSQL(
-            _current_snapshot_or("topics_list", TOPICS_LIST_SQL),
+            _last_snapshot_or("topics_list", TOPICS_LIST_SQL),
             [TOPICS_SHOWN],
             output_field=JSONField(),
         ),
+        figures_as_of=RawSQL(EARLIER_SNAPSHOT_SQL, [], output_field=DateTimeField()),
     )
 
 

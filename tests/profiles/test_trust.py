@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from profiles.models import Follow, TrustSnapshot
+from profiles.services.derived import refresh_requests_drain
 from profiles.services.refresh import researchers_changed
 from profiles.services.trust import scale_sql, trust_recompute
 from profiles.trust import (
@@ -321,15 +322,33 @@ def test_the_snapshot_lists_what_the_profile_would_count(db, settings):
     assert stored == counted
 
 
-def test_the_profile_reads_the_snapshot_only_while_nothing_changed_since(client, db):
-    me = seed_like_researcher()
+def test_between_a_change_and_the_workers_pass_the_page_says_what_is_from_before_it(db):
+    me = seed_like_researcher()  # 47 works, 11 topics
     trust_recompute(researcher_ids=[me.pk])
-    # Set the stored count apart from the data, to see which one the page shows.
-    TrustSnapshot.objects.filter(researcher=me).update(topics_count=99)
-    assert "<dt>topics</dt><dd>99</dd>" in profile(Client(), me).content.decode()
+    # Set the stored counts apart from the data, to see which ones the page shows.
+    TrustSnapshot.objects.filter(researcher=me).update(topics_count=99, works_count=98)
+    html = profile(Client(), me).content.decode()
+    assert "<dt>topics</dt><dd>99</dd>" in html and "<dd>98</dd>" in html
+    assert 'id="figures-as-of"' not in html
     researchers_changed(researcher_ids=[me.pk], reason="import")  # a new data version
     html = profile(Client(), me).content.decode()
-    assert "<dt>topics</dt><dd>11</dd>" in html  # counted on the spot until the worker's pass
+    # The works are counted on the spot (cheap, and what a change changes first); the topics
+    # and close collaborators stay the last pass's until the next one, and the page says so.
+    assert "<dt>works</dt><dd>47</dd>" in html
+    assert "<dt>topics</dt><dd>99</dd>" in html
+    computed = TrustSnapshot.objects.get(researcher=me).computed_at
+    note = html.split('id="figures-as-of"')[1].split("</p>")[0]
+    assert f"({computed:%Y-%m-%d %H:%M} UTC)" in note and "topics and close collaborators" in note
+    refresh_requests_drain()  # the worker's pass, which the change scheduled on its commit
+    html = profile(Client(), me).content.decode()
+    assert "<dt>topics</dt><dd>11</dd>" in html and 'id="figures-as-of"' not in html
+
+
+def test_a_record_the_worker_never_passed_is_counted_on_the_spot(db):
+    me = seed_like_researcher()
+    researchers_changed(researcher_ids=[me.pk], reason="import")
+    html = profile(Client(), me).content.decode()
+    assert "<dt>topics</dt><dd>11</dd>" in html and 'id="figures-as-of"' not in html
 
 
 def test_the_first_page_of_works_is_the_stored_one_while_current(db, settings):

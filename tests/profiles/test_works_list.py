@@ -10,7 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from profiles.models import Researcher
+from profiles.selectors import researcher_profile_queryset
+from profiles.services.refresh import researchers_changed
 from profiles.services.trust import trust_recompute
+from profiles.works_list import WorksFilter, researcher_works, researcher_works_page
 from tests.factories import (
     AuthorshipFactory,
     ResearcherFactory,
@@ -213,3 +216,37 @@ def test_an_open_work_links_its_free_copy_in_the_list(client, grace):
     html = client.get(url_of(grace), {"sort": "title"}).content.decode()
     links = re.findall(r'<a class="open-access" href="([^"]+)"', html)
     assert links == ["https://arxiv.org/pdf/1952.00001", "https://journal.example/zeta.pdf"]
+
+
+def test_the_first_page_without_a_current_snapshot_is_the_full_sort_of_every_work(db, settings):
+    # Between a change and the worker's pass the first page is sorted from the works whose
+    # year ranks within the page (FIRST_PAGE_CANDIDATES_SQL), not from all of them: it must be
+    # the page the whole sort gives, ties on the cut-off year and works without a year included.
+    settings.BZPEER_WORKS_PAGE_SIZE = 4
+    me = ResearcherFactory()
+    years = [2024, 2021, None, 2024, 2023, 2021, 2021, None, 2019, 2021, 2023, 2010]
+    titles = ["b", "A", "z", "a", "q", "c", "B", "y", "d", "b", "Q", "e"]
+    works = Work.objects.bulk_create(
+        Work(title=f"{title} work", publication_year=year)
+        for title, year in zip(titles, years, strict=True)
+    )
+    Authorship.objects.bulk_create(Authorship(work=w, researcher=me, position=0) for w in works)
+    whole = list(researcher_works(me, WorksFilter()).values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        page = researcher_works_page(me, number=1)
+    assert [w.pk for w in page.works] == whole[:4] and page.has_next
+    assert any("rank() OVER" in q["sql"] for q in queries.captured_queries)
+    # A page that ends inside the works without a year (NULLS LAST) and one that is all of them.
+    for size in (11, 12, 20):
+        settings.BZPEER_WORKS_PAGE_SIZE = size
+        page = researcher_works_page(me, number=1)
+        assert [w.pk for w in page.works] == whole[:size]
+        assert page.has_next == (size < len(whole))
+    # And the stale snapshot's stored page is not used: a work added since shows at once.
+    settings.BZPEER_WORKS_PAGE_SIZE = 4
+    trust_recompute(researcher_ids=[me.pk])
+    newest = WorkFactory(title="Newest", publication_year=2025)
+    AuthorshipFactory(work=newest, researcher=me, position=0)
+    researchers_changed(researcher_ids=[me.pk], reason="import")
+    me = researcher_profile_queryset().get(pk=me.pk)
+    assert researcher_works_page(me, number=1).works[0] == newest
