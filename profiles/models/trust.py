@@ -78,9 +78,10 @@ class TrustSnapshot(models.Model):
     # What the profile shows of the record that grows with its size, computed here rather than
     # on each view (issue 17): its topics ([{"id", "name", "origin", "works"}], the 30 most
     # frequent), close collaborators ([{"slug", "name", "shared", "last_shared"}], the 12
-    # closest) and its first works. The page uses them, and the counts above, only while
-    # `data_version` is the researcher's own (nothing changed since): otherwise it counts on
-    # the spot.
+    # closest) and its first works. The page uses the first works and the works count only
+    # while `data_version` is the researcher's own (nothing changed since); the topics and close
+    # collaborators also after a change, until the worker's next pass, saying on the page that
+    # they are from before it (profiles.selectors.researcher_profile_queryset).
     data_version = models.PositiveIntegerField(null=True, blank=True)
     topics_list = models.JSONField(db_default=models.Value("[]"), blank=True)
     close_collaborators_list = models.JSONField(db_default=models.Value("[]"), blank=True)
