@@ -167,6 +167,9 @@ class VersionsUnavailable(Exception):
     """The record's versions could not be read on this request's connection."""
 
 
+_ONLY_WHEN_ASKED = 2**31 - 1  # a prepare threshold: prepare only what asks for it
+
+
 class _PreparedCursor(psycopg.Cursor[Any]):
     """Server-side binding, the statement prepared on its connection's first use: PostgreSQL
     then skips parsing and planning, which cost more than executing this query (Django turns
@@ -176,7 +179,16 @@ class _PreparedCursor(psycopg.Cursor[Any]):
     def execute(
         self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
     ) -> _PreparedCursor:
-        super().execute(query, params, prepare=True, binary=binary)
+        # Django opens its connections with `prepare_threshold=None`, and psycopg then ignores
+        # `prepare=True` as well (nothing was prepared before: measured). Lift it for this
+        # statement only, to a threshold no other statement reaches: the rest stay unprepared.
+        threshold = self.connection.prepare_threshold
+        if threshold is None:
+            self.connection.prepare_threshold = _ONLY_WHEN_ASKED
+        try:
+            super().execute(query, params, prepare=True, binary=binary)
+        finally:
+            self.connection.prepare_threshold = threshold
         return self
 
 

@@ -255,3 +255,17 @@ def test_splice_refuses_a_page_whose_parts_are_not_the_known_ones():
     assert splice(page + b"<!--viewer:unknown-->x<!--/viewer-->", parts) is None
     assert splice(page.replace(b"viewer:identity", b"viewer:follow-actions"), parts) is None
     assert splice(page.split(b"<!--viewer:identity-->")[0], parts) is None
+
+
+def test_the_versions_statements_are_prepared_and_nothing_else_is(ada, outsider):
+    store_anonymous_page()
+    client = signed_in(outsider)
+    for _ in range(2):
+        assert client.get(url()).status_code == 200
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold is None  # Django's: no automatic preparing
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert len(prepared) == 2, prepared  # the anonymous page's versions, and the signed-in one's
+    assert all("md5(r::text)" in statement for statement in prepared)
