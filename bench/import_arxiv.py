@@ -9,7 +9,8 @@ consecutive files. The works, researcher and topic tables of the scratch databas
 (TRUNCATE … CASCADE; the script refuses the shared `bzpeer_bench` corpus), then the parts are
 imported one after the other as `manage.py import_arxiv --no-progress --no-refresh` does, so
 each part's rate shows how the import holds up as the tables grow. Prints records/s per part
-and overall, the researchers made and the process's peak RSS.
+and overall, the researchers made and the process's peak RSS. `--by-record`: the record-by-
+record loader (`arxiv.load_arxiv_by_record`) instead of the set-based one.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", type=int, default=10)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
+        "--by-record", action="store_true", help="the record-by-record loader (the reference)"
+    )
+    parser.add_argument(
         "--dir", type=Path, default=Path(tempfile.gettempdir()) / "bzpeer-arxiv-bench"
     )
     args = parser.parse_args(argv)
@@ -81,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     for number, path in enumerate(parts, start=1):
         started = time.monotonic()
         report = arxiv_import(
-            paths=[path], progress=False, enqueue_refresh=False, error_stream=io.StringIO()
+            paths=[path],
+            by_record=args.by_record,
+            progress=False,
+            enqueue_refresh=False,
+            error_stream=io.StringIO(),
         )
         elapsed = time.monotonic() - started
         total_read += report.read

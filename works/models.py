@@ -484,3 +484,61 @@ class DeferredIndex(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CoauthorNamePair(models.Model):
+    """The name rule's evidence as an index: for every two co-authors of a work (of at most
+    `works.importers.coauthor_names.LARGE_WORK` authors), each pair of the forms of their names
+    (both directions; a form is the folded name, "wang|2|jun h"; its key, the part every
+    compatible name shares, "wang|2|j"). "A researcher named like this author who shares a
+    work with one named like that author" is then a range scan: by the two keys, or by an exact
+    form and a key. Derived data, rebuilt by `coauthor_names_refresh` for the works the
+    triggers of migration 0011 mark stale; no foreign keys, on purpose."""
+
+    pk = models.CompositePrimaryKey(
+        "key_a", "key_b", "form_a", "form_b", "researcher_a", "researcher_b", "work_id"
+    )
+    key_a = models.TextField(db_collation="C")
+    key_b = models.TextField(db_collation="C")
+    form_a = models.TextField(db_collation="C")
+    form_b = models.TextField(db_collation="C")
+    researcher_a = models.BigIntegerField()
+    researcher_b = models.BigIntegerField()
+    work_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["form_a", "key_b"],
+                include=["researcher_a", "researcher_b"],
+                name="coauthornamepair_form",
+            ),
+            models.Index(fields=["work_id"], name="coauthornamepair_work"),
+        ]
+
+
+class CoauthorNameMember(models.Model):
+    """Authors of large works by name form: pairs would grow with the square of the authors
+    (a 3,000-author paper, 9 M pairs), so for those works the evidence is a join on the work."""
+
+    pk = models.CompositePrimaryKey("key", "form", "work_id", "researcher_id")
+    key = models.TextField(db_collation="C")
+    form = models.TextField(db_collation="C")
+    work_id = models.BigIntegerField()
+    researcher_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["form"], name="coauthornamemember_form"),
+            models.Index(fields=["work_id", "key"], name="coauthornamemember_work"),
+        ]
+
+
+class CoauthorNamesStale(models.Model):
+    """Works whose name pairs may be out of date: written by triggers on `works_authorship`
+    (any insert, update, delete) and on `profiles_researcher` (a change of its names), read and
+    emptied by `coauthor_names_refresh`. Duplicates are allowed: a unique key would let a mark
+    made during a refresh be swallowed by the row the refresh is about to delete."""
+
+    id = models.BigAutoField(primary_key=True)
+    work_id = models.BigIntegerField()

@@ -93,8 +93,14 @@ def decisions() -> dict[tuple[str, int], str]:
 
 
 def import_synthetic(path: Path) -> dict[tuple[str, int], str]:
+    # Record by record: the path that looks candidates up (the set-based loader decides like
+    # it, see tests/works/test_arxiv_load.py).
     report = arxiv_import(
-        paths=[path], progress=False, enqueue_refresh=False, error_stream=io.StringIO()
+        paths=[path],
+        by_record=True,
+        progress=False,
+        enqueue_refresh=False,
+        error_stream=io.StringIO(),
     )
     assert report.ok, report.errors
     return decisions()

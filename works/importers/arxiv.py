@@ -328,7 +328,9 @@ def _write_authorships(work: Work, record: ArxivRecord, result: BatchResult) -> 
     result.touched -= result.removed
 
 
-def load_arxiv(records: list[ArxivRecord]) -> BatchResult:
+def load_arxiv_by_record(records: list[ArxivRecord]) -> BatchResult:
+    """Record by record through the ORM: the reference the set-based loader
+    (`works.importers.arxiv_load`) decides like, and its path for a record that rewrites a work."""
     result = BatchResult()
     for record in records:
         work = _match(record)
@@ -387,18 +389,22 @@ def _keyed(path: str, line: int, record: dict[str, Any]) -> Keyed:
 def arxiv_import(
     *,
     paths: Iterable[str | Path],
-    batch_size: int = 500,
+    batch_size: int = 2000,
+    by_record: bool = False,
     progress: bool = True,
     enqueue_refresh: bool = True,
     error_stream: TextIO | None = None,
 ) -> ImportReport:
     """Upsert the arXiv bulk-metadata records under `paths` (JSON Lines, optionally gzipped)."""
+    # Imported here: the set-based loader builds on this module's parsing and per-record path.
+    from works.importers.arxiv_load import load_arxiv_batch
+
     report = ImportReport(source="arxiv", error_stream=error_stream)
     return run_pipeline(
         report=report,
         paths=expand_paths(paths, suffixes=(".json", ".jsonl", ".gz")),
         parse=_keyed,
-        loaders={"X": load_arxiv},
+        loaders={"X": load_arxiv_by_record if by_record else load_arxiv_batch},
         order=["X"],
         batch_size=batch_size,
         progress=progress,
