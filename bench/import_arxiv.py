@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.synthetic import write_arxiv
     from profiles.models import Researcher
-    from works.importers.arxiv import arxiv_import
+    from works.importers.arxiv_load import arxiv_import
 
     authors = args.authors or max(1, args.records // 2)
     source = args.dir / f"arxiv-{args.records}-{authors}-{args.seed}.jsonl"

@@ -7,7 +7,7 @@ from pathlib import Path
 from profiles.identity import names_compatible as compatible
 from profiles.models import Researcher, VerificationLevel
 from tests.works.importing import DEMO, openalex_work, snapshot, write_jsonl
-from works.importers.arxiv import arxiv_import
+from works.importers.arxiv_load import arxiv_import
 from works.importers.openalex import openalex_import
 from works.models import Authorship, Work
 

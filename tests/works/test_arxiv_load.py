@@ -16,7 +16,7 @@ from profiles.models import Researcher
 from tests.factories import ResearcherFactory, WorkFactory
 from tests.works.importing import write_jsonl
 from works.importers import coauthor_names
-from works.importers.arxiv import arxiv_import
+from works.importers.arxiv_load import arxiv_import
 from works.importers.coauthor_names import coauthor_names_refresh, name_form
 from works.models import Authorship, Topic, Work, WorkTopic
 

@@ -14,7 +14,7 @@ from profiles.identity import family_name_surface, names_compatible
 from profiles.models import Researcher
 from tests.factories import ResearcherFactory
 from works.importers import names
-from works.importers.arxiv import arxiv_import
+from works.importers.arxiv_load import arxiv_import
 from works.models import Authorship, Topic, Work
 
 

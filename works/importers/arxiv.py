@@ -8,17 +8,19 @@ arXiv id, then the arXiv DOI `10.48550/arXiv.<id>`, then its journal DOI. When t
 came from OpenAlex, OpenAlex stays authoritative for its content and author identities: the
 arXiv record only adds its arXiv id and categories. An arXiv-only work is rewritten when the
 record is newer (`update_date`); otherwise the record is skipped (a re-import is a no-op).
+
+This module reads records and holds the record-by-record loader; the import itself
+(`arxiv_import`, batches written set-based) is `works.importers.arxiv_load`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from django.db.models import Q
 
@@ -34,10 +36,6 @@ from works.importers.fields import (
 from works.importers.names import NameSlot, PaperAuthors, name_only_researchers
 from works.importers.openalex_load import BatchResult, remove_orphan_name_records
 from works.importers.openalex_records import UNTITLED
-from works.importers.pipeline import Keyed, run_pipeline
-from works.importers.reading import expand_paths
-from works.importers.refresh import RefreshQueue
-from works.importers.report import ImportReport
 from works.models import Authorship, Topic, TopicOrigin, Work, WorkTopic
 
 ARCHIVES = {
@@ -379,34 +377,3 @@ def load_arxiv_by_record(records: list[ArxivRecord]) -> BatchResult:
         work_arxiv_topics_set(work, record.categories)
         _write_authorships(work, record, result)
     return result
-
-
-def _keyed(path: str, line: int, record: dict[str, Any]) -> Keyed:
-    parsed = parse_arxiv(path, line, record)
-    return Keyed("X", parsed.arxiv_id, parsed.updated_date, parsed, path, line, parsed.dropped)
-
-
-def arxiv_import(
-    *,
-    paths: Iterable[str | Path],
-    batch_size: int = 2000,
-    by_record: bool = False,
-    progress: bool = True,
-    enqueue_refresh: bool = True,
-    error_stream: TextIO | None = None,
-) -> ImportReport:
-    """Upsert the arXiv bulk-metadata records under `paths` (JSON Lines, optionally gzipped)."""
-    # Imported here: the set-based loader builds on this module's parsing and per-record path.
-    from works.importers.arxiv_load import load_arxiv_batch
-
-    report = ImportReport(source="arxiv", error_stream=error_stream)
-    return run_pipeline(
-        report=report,
-        paths=expand_paths(paths, suffixes=(".json", ".jsonl", ".gz")),
-        parse=_keyed,
-        loaders={"X": load_arxiv_by_record if by_record else load_arxiv_batch},
-        order=["X"],
-        batch_size=batch_size,
-        progress=progress,
-        refresh=RefreshQueue(report=report, enqueue=enqueue_refresh),
-    )

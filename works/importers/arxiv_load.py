@@ -1,4 +1,4 @@
-"""Write a batch of arXiv records set-based, deciding every author as record by record would.
+"""Import arXiv records set-based (`arxiv_import`), deciding every author as record by record would.
 
 The batch's new papers are decided in order in Python and written by COPY. Deciding needs,
 for each paper, what the name rule (`works.importers.names`) would see in the database at that
@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from django.db import connection
 from django.utils import timezone
@@ -37,6 +38,7 @@ from works.importers.arxiv import (
     ArxivRecord,
     category_name,
     load_arxiv_by_record,
+    parse_arxiv,
 )
 from works.importers.coauthor_names import (
     Drive,
@@ -48,6 +50,10 @@ from works.importers.coauthor_names import (
 )
 from works.importers.fields import researcher_slug
 from works.importers.openalex_load import IMPORT_LOCK, BatchResult, copy_rows
+from works.importers.pipeline import Keyed, run_pipeline
+from works.importers.reading import expand_paths
+from works.importers.refresh import RefreshQueue
+from works.importers.report import ImportReport
 from works.models import TopicOrigin
 
 
@@ -503,3 +509,31 @@ def _arxiv_topics(cursor: Any, codes: list[str]) -> dict[str, int]:
         [TopicOrigin.ARXIV, list(wanted)],
     )
     return dict(cursor.fetchall())
+
+
+def _keyed(path: str, line: int, record: dict[str, Any]) -> Keyed:
+    parsed = parse_arxiv(path, line, record)
+    return Keyed("X", parsed.arxiv_id, parsed.updated_date, parsed, path, line, parsed.dropped)
+
+
+def arxiv_import(
+    *,
+    paths: Iterable[str | Path],
+    batch_size: int = 2000,
+    by_record: bool = False,
+    progress: bool = True,
+    enqueue_refresh: bool = True,
+    error_stream: TextIO | None = None,
+) -> ImportReport:
+    """Upsert the arXiv bulk-metadata records under `paths` (JSON Lines, optionally gzipped)."""
+    report = ImportReport(source="arxiv", error_stream=error_stream)
+    return run_pipeline(
+        report=report,
+        paths=expand_paths(paths, suffixes=(".json", ".jsonl", ".gz")),
+        parse=_keyed,
+        loaders={"X": load_arxiv_by_record if by_record else load_arxiv_batch},
+        order=["X"],
+        batch_size=batch_size,
+        progress=progress,
+        refresh=RefreshQueue(report=report, enqueue=enqueue_refresh),
+    )

@@ -27,7 +27,7 @@ def _importer(source: str) -> Callable[..., ImportReport]:
 
         return openalex_import
     if source == "arxiv":
-        from works.importers.arxiv import arxiv_import
+        from works.importers.arxiv_load import arxiv_import
 
         return arxiv_import
     if source == "orcid":
