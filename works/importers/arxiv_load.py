@@ -5,11 +5,11 @@ for each paper, what the name rule (`works.importers.names`) would see in the da
 moment: the database as it was when the batch began, plus the papers of the batch decided
 before it. Both come without a query per paper:
 
-- the evidence already stored, from the co-author key pairs (`works.importers.coauthor_keys`),
-  asked once for every pair of name keys the batch's papers hold, with the names of the records
-  they name; a row is rechecked against the record's current names exactly as the rule checks
-  a candidate (its key, its display name containing the family name as written, and
-  `names_compatible` over its display name and variants);
+- the evidence already stored, from the index of co-authorships by name
+  (`works.importers.coauthor_names`), probed once for every two authors of every paper of the
+  batch; every pair it returns is checked as the rule checks a candidate (its display name
+  containing the family name as written, `names_compatible` over its display name and
+  variants);
 - the evidence the batch itself makes: each decided paper's authors are kept by name key, so a
   later paper of the batch sees the co-authorships an earlier one wrote.
 
